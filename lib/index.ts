@@ -1,1 +1,12 @@
-export {};
+export * from './karpenter';
+export * from './iam/node-role';
+export * from './iam/controller-policies';
+export * from './interruption/interruption-queue';
+export * from './interruption/interruption-rules';
+export * from './discovery/discovery-tags';
+export * from './access/node-access';
+export * from './engine/controller-engine';
+export * from './engine/controller-placement';
+export * from './engine/helm-engine';
+export * from './shared/interruption-events';
+export * from './shared/tags';

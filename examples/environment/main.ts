@@ -1,0 +1,13 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeExampleFindings } from './nag-acknowledgements';
+import { KarpenterEnvironmentStack } from './karpenter-environment-stack';
+
+const app = new App();
+const stack = new KarpenterEnvironmentStack(app, 'KarpenterEnvironment', {
+  clusterName: app.node.tryGetContext('clusterName') ?? 'karpenter-demo',
+  description: 'A complete Karpenter environment on Amazon EKS (karpenter-cdk example)',
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+acknowledgeExampleFindings(stack);
+app.synth();

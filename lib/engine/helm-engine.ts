@@ -1,0 +1,139 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import type { ControllerEngineBinding, ControllerEngineContext } from './controller-engine';
+import { deepMerge, valueAtPath } from '../private/deep-merge';
+import { fail } from '../private/errors';
+
+/** The Karpenter release the Helm engine installs unless told otherwise. */
+export const DEFAULT_KARPENTER_VERSION = '1.14.1';
+
+/** The OCI registry path of the upstream charts. */
+export const KARPENTER_CHART_REPOSITORY = 'oci://public.ecr.aws/karpenter';
+
+const SEMANTIC_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/** Options of {@link KarpenterController.helmChart}. */
+export interface HelmChartControllerOptions {
+  /**
+   * Version of both charts (`karpenter-crd` and `karpenter`), a semantic version without a `v` prefix.
+   *
+   * @default '1.14.1'
+   * @see https://gallery.ecr.aws/karpenter/karpenter
+   */
+  readonly version?: string;
+
+  /**
+   * OCI registry path holding the `karpenter-crd` and `karpenter` charts (a mirror, for private clusters).
+   *
+   * @default 'oci://public.ecr.aws/karpenter'
+   */
+  readonly repository?: string;
+
+  /**
+   * Extra chart values, deep-merged over the construct's (yours win), e.g. `{ replicas: 1, logLevel: 'debug' }`.
+   * `settings.clusterName`, `settings.interruptionQueue`, `serviceAccount.create` and `serviceAccount.name` are
+   * set by the environment and cannot be changed here.
+   *
+   * @default - none
+   * @see https://github.com/aws/karpenter-provider-aws/blob/main/charts/karpenter/values.yaml
+   */
+  readonly values?: { [key: string]: any };
+
+  /**
+   * How long Helm waits for the release.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The chart values the environment needs: cluster name, interruption queue, the service account the stack
+ * created, and the placement.
+ */
+function environmentValues(context: ControllerEngineContext): Record<string, unknown> {
+  const values: Record<string, unknown> = {
+    settings: {
+      clusterName: context.clusterName,
+      interruptionQueue: context.interruptionQueueName ?? '',
+    },
+    serviceAccount: { create: false, name: context.serviceAccountName },
+  };
+  if (Object.keys(context.placement.nodeSelectorLabels).length > 0) {
+    values.nodeSelector = { 'kubernetes.io/os': 'linux', ...context.placement.nodeSelectorLabels };
+  }
+  return values;
+}
+
+const ENFORCED_VALUES = ['settings.clusterName', 'settings.interruptionQueue', 'serviceAccount.create', 'serviceAccount.name'];
+
+/** Merges user values over the environment's, refusing any that contradict what the environment needs. */
+export function mergeHelmValues(
+  required: Record<string, unknown>,
+  userValues: Record<string, unknown>,
+  scope?: Construct,
+): Record<string, unknown> {
+  for (const path of ENFORCED_VALUES) {
+    const wanted = valueAtPath(required, path);
+    const given = valueAtPath(userValues, path);
+    if (given === undefined || Token.isUnresolved(given) || Token.isUnresolved(wanted)) {
+      continue;
+    }
+    if (given !== wanted) {
+      fail(
+        `KarpenterController.helmChart: values.${path} is ${JSON.stringify(given)}, but this environment needs ` +
+          `${JSON.stringify(wanted)}. The Karpenter construct sets it; remove it from values (or change the matching ` +
+          'prop of the Karpenter construct).',
+        scope,
+      );
+    }
+  }
+  return deepMerge(userValues, required);
+}
+
+/** Installs the upstream charts. */
+export function bindHelmChartController(
+  scope: Construct,
+  context: ControllerEngineContext,
+  options: HelmChartControllerOptions,
+): ControllerEngineBinding {
+  const version = options.version ?? DEFAULT_KARPENTER_VERSION;
+  if (!Token.isUnresolved(version) && !SEMANTIC_VERSION.test(version)) {
+    fail(
+      `KarpenterController.helmChart: version "${version}" is not a semantic version. ` +
+        `Use MAJOR.MINOR.PATCH without a "v" prefix, e.g. "${DEFAULT_KARPENTER_VERSION}".`,
+      scope,
+    );
+  }
+  const repository = (options.repository ?? KARPENTER_CHART_REPOSITORY).replace(/\/+$/, '');
+  const timeout = options.timeout ?? Duration.minutes(5);
+
+  const crds = new eks.HelmChart(scope, 'CrdChart', {
+    cluster: context.cluster,
+    chart: 'karpenter-crd',
+    repository: `${repository}/karpenter-crd`,
+    release: 'karpenter-crd',
+    version,
+    namespace: context.namespace,
+    createNamespace: false,
+    wait: true,
+    timeout,
+  });
+
+  const controller = new eks.HelmChart(scope, 'Chart', {
+    cluster: context.cluster,
+    chart: 'karpenter',
+    repository: `${repository}/karpenter`,
+    release: 'karpenter',
+    version,
+    namespace: context.namespace,
+    createNamespace: false,
+    skipCrds: true,
+    wait: true,
+    timeout,
+    values: mergeHelmValues(environmentValues(context), options.values ?? {}, scope),
+  });
+  controller.node.addDependency(crds, context.serviceAccount);
+  return { crds, controller };
+}

@@ -1,0 +1,293 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { NodeAccess } from './access/node-access';
+import { DiscoveryTags } from './discovery/discovery-tags';
+import { ControllerEngineBinding, KarpenterController } from './engine/controller-engine';
+import { ControllerPlacement } from './engine/controller-placement';
+import { ControllerPolicies } from './iam/controller-policies';
+import { NODE_ROLE_MANAGED_POLICY_NAMES, NodeRole } from './iam/node-role';
+import { InterruptionQueue } from './interruption/interruption-queue';
+import { InterruptionRules } from './interruption/interruption-rules';
+import { acknowledge, acknowledgeAwsManagedPolicies, acknowledgeWildcardPermissions, awsCustomResourceProvider } from './private/acknowledgements';
+import { validateKarpenterProps } from './private/validate-karpenter-props';
+
+function isManagedPolicy(policy: iam.IManagedPolicy): policy is iam.ManagedPolicy {
+  return policy instanceof iam.ManagedPolicy;
+}
+
+/** Properties of {@link Karpenter}. */
+export interface KarpenterProps {
+  /** The EKS cluster (aws-eks-v2), created in this app or imported. */
+  readonly cluster: eks.ICluster;
+
+  /**
+   * The engine that runs Karpenter in the cluster.
+   *
+   * @default KarpenterController.helmChart() - upstream Karpenter 1.14.1 from its Helm charts
+   */
+  readonly controller?: KarpenterController;
+
+  /**
+   * Namespace of the controller (an RFC 1123 label).
+   *
+   * @default 'kube-system'
+   */
+  readonly namespace?: string;
+
+  /**
+   * Name of the controller's service account (an RFC 1123 subdomain), created by the stack.
+   *
+   * @default 'karpenter'
+   */
+  readonly serviceAccountName?: string;
+
+  /**
+   * How the controller gets AWS credentials: EKS Pod Identity (the agent add-on is added to the cluster once)
+   * or IAM Roles for Service Accounts (the cluster's OIDC provider is used).
+   *
+   * @default eks.IdentityType.POD_IDENTITY
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html
+   */
+  readonly identityType?: eks.IdentityType;
+
+  /**
+   * Where the controller pods run; never on capacity Karpenter manages.
+   *
+   * @default ControllerPlacement.unmanagedNodes()
+   */
+  readonly placement?: ControllerPlacement;
+
+  /**
+   * Bring your own node role. It must be trusted by EC2 and carry the node policies.
+   *
+   * @default - a role with AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, AmazonEC2ContainerRegistryPullOnly
+   * and AmazonSSMManagedInstanceCore
+   */
+  readonly nodeRole?: iam.IRole;
+
+  /**
+   * Extra managed policies for the created node role. Cannot be combined with `nodeRole`.
+   *
+   * @default - none
+   */
+  readonly nodeRoleManagedPolicies?: iam.IManagedPolicy[];
+
+  /**
+   * Create an instance profile for the node role, for EC2NodeClasses that name `instanceProfile`.
+   *
+   * @default false
+   */
+  readonly createInstanceProfile?: boolean;
+
+  /**
+   * Other roles the controller may pass to EC2 (`iam:PassRole`), for EC2NodeClasses with their own role or
+   * instance profile.
+   *
+   * @default - only the node role
+   */
+  readonly additionalNodeRoles?: iam.IRole[];
+
+  /**
+   * Handle Spot interruptions, rebalance recommendations, scheduled maintenance and instance state changes
+   * through an SQS queue fed by EventBridge rules.
+   *
+   * @default true
+   * @see https://karpenter.sh/docs/concepts/disruption/#interruption
+   */
+  readonly interruptionHandling?: boolean;
+
+  /**
+   * Use this queue instead of creating one (the rules are still created and target it).
+   * Requires `interruptionHandling`.
+   *
+   * @default - a queue is created
+   */
+  readonly interruptionQueue?: sqs.IQueue;
+
+  /**
+   * Customer managed KMS key for the created queue.
+   *
+   * @default - SSE-SQS
+   */
+  readonly interruptionQueueEncryptionKey?: kms.IKey;
+
+  /**
+   * Tag subnets and security groups with `karpenter.sh/discovery=<cluster name>`.
+   *
+   * @default true
+   */
+  readonly discoveryTags?: boolean;
+
+  /**
+   * Subnets to tag for discovery.
+   *
+   * @default - the private subnets of the cluster's VPC
+   */
+  readonly discoverySubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups to tag for discovery, besides the cluster security group EKS created.
+   *
+   * @default - none
+   */
+  readonly discoverySecurityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Create the `EC2_LINUX` access entry for the node role. Turn off when the role already has one (for
+   * example the role of a managed node group).
+   *
+   * @default true
+   */
+  readonly nodeAccessEntry?: boolean;
+}
+
+/**
+ * A complete Karpenter environment on an EKS cluster: node role (and instance profile), the controller's IAM
+ * policies and identity, the interruption queue and its EventBridge rules, discovery tags, the node access
+ * entry and the controller itself.
+ *
+ * @throws ValidationError for an invalid namespace or service account name, Pod Identity with a Fargate
+ * placement, a queue given with interruption handling off, or a node role given together with node policies.
+ * @see https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/
+ */
+export class Karpenter extends Construct {
+  /** The cluster. */
+  public readonly cluster: eks.ICluster;
+  /** Name of the cluster. */
+  public readonly clusterName: string;
+  /** The role of the nodes Karpenter launches. */
+  public readonly nodeRole: iam.IRole;
+  /** The instance profile of the node role, when `createInstanceProfile` is set. */
+  public readonly instanceProfile?: iam.IInstanceProfile;
+  /** The controller's IAM managed policies. */
+  public readonly controllerPolicies: ControllerPolicies;
+  /** The role the controller runs as. */
+  public readonly controllerRole: iam.IRole;
+  /** The interruption queue, unless interruption handling is off. */
+  public readonly interruptionQueue?: sqs.IQueue;
+  /** The EventBridge rules feeding the queue (empty when interruption handling is off). */
+  public readonly interruptionRules: events.IRule[];
+  /** Namespace of the controller. */
+  public readonly namespace: string;
+  /** Name of the controller's service account. */
+  public readonly serviceAccountName: string;
+  /** The controller's service account. */
+  public readonly serviceAccount: eks.ServiceAccount;
+  /** The discovery tags, unless turned off. */
+  public readonly discoveryTags?: DiscoveryTags;
+  /** The node access entry, unless turned off. */
+  public readonly nodeAccess?: NodeAccess;
+
+  private readonly engine: ControllerEngineBinding;
+
+  constructor(scope: Construct, id: string, props: KarpenterProps) {
+    super(scope, id);
+    validateKarpenterProps(this, props);
+    const placement = props.placement ?? ControllerPlacement.unmanagedNodes();
+    const identityType = props.identityType ?? eks.IdentityType.POD_IDENTITY;
+
+    this.cluster = props.cluster;
+    this.clusterName = props.cluster.clusterName;
+    this.namespace = props.namespace ?? 'kube-system';
+    this.serviceAccountName = props.serviceAccountName ?? 'karpenter';
+
+    const nodeRole = new NodeRole(this, 'NodeRole', {
+      role: props.nodeRole,
+      additionalManagedPolicies: props.nodeRoleManagedPolicies,
+      createInstanceProfile: props.createInstanceProfile,
+    });
+    this.nodeRole = nodeRole.role;
+    this.instanceProfile = nodeRole.instanceProfile;
+
+    if (props.interruptionHandling ?? true) {
+      this.interruptionQueue = props.interruptionQueue
+        ?? new InterruptionQueue(this, 'InterruptionQueue', { encryptionKey: props.interruptionQueueEncryptionKey }).queue;
+      this.interruptionRules = new InterruptionRules(this, 'InterruptionRules', { queue: this.interruptionQueue }).rules;
+    } else {
+      this.interruptionRules = [];
+    }
+
+    this.serviceAccount = new eks.ServiceAccount(this, 'ServiceAccount', {
+      cluster: this.cluster,
+      name: this.serviceAccountName,
+      namespace: this.namespace,
+      identityType,
+    });
+    this.controllerRole = this.serviceAccount.role;
+
+    this.controllerPolicies = new ControllerPolicies(this, 'ControllerPolicies', {
+      clusterName: this.clusterName,
+      nodeRoles: [this.nodeRole, ...(props.additionalNodeRoles ?? [])],
+      interruptionQueue: this.interruptionQueue,
+    });
+    this.controllerPolicies.attachTo(this.controllerRole);
+
+    if (props.discoveryTags ?? true) {
+      this.discoveryTags = new DiscoveryTags(this, 'DiscoveryTags', {
+        clusterName: this.clusterName,
+        subnets: props.discoverySubnets
+          ? this.cluster.vpc.selectSubnets(props.discoverySubnets).subnets
+          : this.cluster.vpc.privateSubnets,
+        securityGroupIds: [
+          this.cluster.clusterSecurityGroupId,
+          ...(props.discoverySecurityGroups ?? []).map((securityGroup) => securityGroup.securityGroupId),
+        ],
+      });
+    }
+
+    if (props.nodeAccessEntry ?? true) {
+      this.nodeAccess = new NodeAccess(this, 'NodeAccess', { cluster: this.cluster, nodeRole: this.nodeRole });
+    }
+
+    const controller = props.controller ?? KarpenterController.helmChart();
+    this.engine = controller._bind(this, {
+      cluster: this.cluster,
+      clusterName: this.clusterName,
+      namespace: this.namespace,
+      serviceAccountName: this.serviceAccountName,
+      serviceAccount: this.serviceAccount,
+      interruptionQueueName: this.interruptionQueue?.queueName,
+      placement,
+    });
+    // The controller needs its permissions before it starts reconciling.
+    this.engine.controller.node.addDependency(this.controllerPolicies);
+
+    if (!props.nodeRole) {
+      acknowledgeAwsManagedPolicies(nodeRole, NODE_ROLE_MANAGED_POLICY_NAMES, 'EKS nodes need these AWS managed ' +
+        'policies (worker node, VPC CNI, ECR pull, SSM), as the EKS and Karpenter docs prescribe.');
+    }
+    acknowledgeWildcardPermissions(this.controllerPolicies.policies.filter(isManagedPolicy), 'The upstream Karpenter ' +
+      'controller policy, statement for statement: wildcards cover instances, launch templates and instance profiles ' +
+      'that do not exist yet and are scoped by region and by the cluster ownership and NodePool tag conditions; ' +
+      'Describe, pricing and public SSM parameter reads cannot be scoped further.');
+    acknowledge(
+      {
+        scope: props.interruptionQueue ? undefined : this.interruptionQueue,
+        id: 'AwsSolutions-SQS3',
+        reason: 'Interruption events are only actionable for minutes (retention 300 s, as upstream); the controller ' +
+          'deletes every message it reads, malformed ones included, so a dead-letter queue would only collect stale events.',
+      },
+      {
+        scope: this.discoveryTags?.customResource ? awsCustomResourceProvider(this) : undefined,
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AwsCustomResource provider function of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
+      },
+    );
+  }
+
+  /** The construct that installs the controller (the Helm release, or the bundled engine's manifests). */
+  public get controllerResource(): Construct {
+    return this.engine.controller;
+  }
+
+  /** The construct that installs the CRDs. */
+  public get crdResource(): Construct {
+    return this.engine.crds;
+  }
+}
+
