@@ -226,6 +226,8 @@ export class Karpenter extends Construct {
       interruptionQueue: this.interruptionQueue,
     });
     this.controllerPolicies.attachTo(this.controllerRole);
+    // Reading from a queue encrypted with a customer managed key needs the key too (upstream's policy assumes SSE-SQS).
+    this.interruptionQueue?.encryptionMasterKey?.grantDecrypt(this.controllerRole);
 
     if (props.discoveryTags ?? true) {
       this.discoveryTags = new DiscoveryTags(this, 'DiscoveryTags', {

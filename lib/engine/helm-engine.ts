@@ -60,6 +60,19 @@ function environmentValues(context: ControllerEngineContext): Record<string, unk
     },
     serviceAccount: { create: false, name: context.serviceAccountName },
   };
+  if (!context.placement.onFargate) {
+    // Never on capacity Karpenter manages (the chart's default, made explicit so the template shows it).
+    values.affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'karpenter.sh/nodepool', operator: 'DoesNotExist' }] }],
+        },
+      },
+      podAntiAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname' }],
+      },
+    };
+  }
   if (Object.keys(context.placement.nodeSelectorLabels).length > 0) {
     values.nodeSelector = { 'kubernetes.io/os': 'linux', ...context.placement.nodeSelectorLabels };
   }
@@ -89,7 +102,8 @@ export function mergeHelmValues(
       );
     }
   }
-  return deepMerge(userValues, required);
+  // Enforced paths are equal in both by now: user values win everywhere else.
+  return deepMerge(required, userValues);
 }
 
 /** Installs the upstream charts. */

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { KubectlV35Layer } from '@aws-cdk/lambda-layer-kubectl-v35';
 import { App, Stack, StackProps } from 'aws-cdk-lib';
@@ -6,9 +7,14 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 /** Where the upstream reference data lives (never copied into the project). */
 export const SHARED_REFERENCE = path.resolve(__dirname, '..', '..', '..', 'shared', 'reference', 'karpenter');
 
-/** A fresh app and env-agnostic stack. */
+/** The feature flags of the example app (`cdk.json`), so tests synthesize as the main job does. */
+export function appContext(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+}
+
+/** A fresh app (with the example's feature flags) and an env-agnostic stack. */
 export function testStack(props: StackProps = {}): Stack {
-  const app = new App();
+  const app = new App({ context: appContext() });
   return new Stack(app, 'TestStack', props);
 }
 
