@@ -52,10 +52,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
     include: ['../lib/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../controller/**/*.ts', '../bench/**/*.ts'],
   },
-  gitignore: ['cdk.out/', '.consumer-test/', '*.tgz'],
+  gitignore: ['cdk.out/', 'cdk.out.synth.yaml', '.consumer-test/', '*.tgz', 'examples/gitops/dist/'],
 });
 
-for (const pattern of ['/examples/', '/cdk.json', '/scripts/', '/cdk.out/', '/.ci/', '/test-reports/', '/bench/']) {
+for (const pattern of ['/examples/', '/cdk.json', '/scripts/', '/cdk.out/', '/.ci/', '/test-reports/', '/bench/', '/controller/', '/.consumer-test/']) {
   project.npmignore?.exclude(pattern);
 }
 
