@@ -52,17 +52,48 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
     include: ['../lib/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../controller/**/*.ts', '../bench/**/*.ts'],
   },
-  gitignore: ['cdk.out/', 'cdk.out.synth.yaml', '.consumer-test/', '*.tgz', 'examples/gitops/dist/'],
+  gitignore: ['cdk.out/', 'cdk.out.synth.yaml', '.consumer-test/', '*.tgz', 'examples/gitops/dist/', 'assets/sim/', '.bench/'],
 });
 
-for (const pattern of ['/examples/', '/cdk.json', '/scripts/', '/cdk.out/', '/.ci/', '/test-reports/', '/bench/', '/controller/', '/.consumer-test/']) {
+for (const pattern of ['/examples/', '/cdk.json', '/scripts/', '/cdk.out/', '/.ci/', '/test-reports/', '/bench/', '/.bench/', '/controller/', '/.consumer-test/']) {
   project.npmignore?.exclude(pattern);
 }
 
-// `npm test`: type-check and compile the library with jsii (catches jsii-incompatible public API), run every
-// jest suite once (no snapshot updates in CI), then lint.
+// The controller and its simulator live outside the jsii compile: type-checked on their own, bundled with esbuild.
+const bundleSimulator = project.addTask('bundle:simulator', {
+  description: 'Bundle the karpenter-sim CLI into assets/sim/karpenter-sim.js',
+  exec: 'esbuild controller/src/sim/bin.ts --bundle --platform=node --target=node20 --outfile=assets/sim/karpenter-sim.js --banner:js="#!/usr/bin/env node" --log-level=warning',
+});
+project.postCompileTask.spawn(bundleSimulator);
+const typecheckController = project.addTask('typecheck:controller', {
+  description: 'Type-check the controller and the benchmarks',
+  steps: [{ exec: 'tsc --noEmit -p controller/tsconfig.json' }, { exec: 'tsc --noEmit -p bench/tsconfig.json' }],
+});
+project.addTask('sim', {
+  description: 'Run the karpenter-sim simulator from source, e.g. npm run sim -- --manifests controller/examples/quickstart.yaml',
+  exec: 'ts-node --transpile-only controller/src/sim/bin.ts',
+  receiveArgs: true,
+});
+project.addTask('bench', {
+  description: 'Run the scheduling benchmarks (tables on stdout)',
+  steps: [
+    { exec: 'esbuild bench/run.ts --bundle --platform=node --target=node20 --outfile=.bench/run.js --log-level=warning' },
+    { exec: 'node .bench/run.js', receiveArgs: true },
+  ],
+});
+project.addBins({ 'karpenter-sim': 'assets/sim/karpenter-sim.js' });
+
+for (const pattern of ['examples', 'controller', 'bench']) {
+  project.eslint?.addLintPattern(pattern);
+  project.eslint?.allowDevDeps(`${pattern}/**`);
+}
+
+// `npm test`: compile the library with jsii (catches a jsii-incompatible public API) and bundle the simulator,
+// type-check the controller, run every jest suite once (no snapshot updates), then lint.
 project.testTask.reset();
 project.testTask.spawn(project.compileTask);
+project.testTask.spawn(project.postCompileTask);
+project.testTask.spawn(typecheckController);
 project.testTask.exec('jest --ci', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 

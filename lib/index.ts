@@ -1,4 +1,6 @@
 export * from './karpenter';
+export type { KarpenterEc2NodeClassOptions, KarpenterNodePoolOptions } from './node-manifests';
+export * from './manifests';
 export * from './iam/node-role';
 export * from './iam/controller-policies';
 export * from './interruption/interruption-queue';

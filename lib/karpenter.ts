@@ -13,6 +13,9 @@ import { ControllerPolicies } from './iam/controller-policies';
 import { NODE_ROLE_MANAGED_POLICY_NAMES, NodeRole } from './iam/node-role';
 import { InterruptionQueue } from './interruption/interruption-queue';
 import { InterruptionRules } from './interruption/interruption-rules';
+import { Ec2NodeClass } from './manifests/ec2-node-class';
+import { NodePool } from './manifests/node-pool';
+import { KarpenterEc2NodeClassOptions, KarpenterNodePoolOptions, NodeManifests } from './node-manifests';
 import { acknowledge, acknowledgeAwsManagedPolicies, acknowledgeWildcardPermissions, awsCustomResourceProvider } from './private/acknowledgements';
 import { validateKarpenterProps } from './private/validate-karpenter-props';
 
@@ -184,6 +187,7 @@ export class Karpenter extends Construct {
   public readonly nodeAccess?: NodeAccess;
 
   private readonly engine: ControllerEngineBinding;
+  private readonly nodeManifests: NodeManifests;
 
   constructor(scope: Construct, id: string, props: KarpenterProps) {
     super(scope, id);
@@ -259,6 +263,13 @@ export class Karpenter extends Construct {
     // The controller needs its permissions before it starts reconciling.
     this.engine.controller.node.addDependency(this.controllerPolicies);
 
+    this.nodeManifests = new NodeManifests(this, 'Manifests', {
+      cluster: this.cluster,
+      clusterName: this.clusterName,
+      nodeRoleName: this.nodeRole.roleName,
+      dependencies: [this.engine.crds, this.engine.controller],
+    });
+
     if (!props.nodeRole) {
       acknowledgeAwsManagedPolicies(nodeRole, NODE_ROLE_MANAGED_POLICY_NAMES, 'EKS nodes need these AWS managed ' +
         'policies (worker node, VPC CNI, ECR pull, SSM), as the EKS and Karpenter docs prescribe.');
@@ -280,6 +291,30 @@ export class Karpenter extends Construct {
         reason: 'The AwsCustomResource provider function of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
       },
     );
+  }
+
+  /**
+   * Adds an EC2NodeClass (`karpenter.k8s.aws/v1`) named `id`, applied to the cluster after the CRDs and the
+   * controller. `role` defaults to the environment's node role and the subnet and security group selectors to the
+   * `karpenter.sh/discovery` tag. Values can still be added to the returned object (`addTag`, ...) until synthesis.
+   *
+   * @throws ValidationError when the options break the EC2NodeClass schema or its rules.
+   * @see https://karpenter.sh/docs/concepts/nodeclasses/
+   */
+  public addEc2NodeClass(id: string, options: KarpenterEc2NodeClassOptions = {}): Ec2NodeClass {
+    return this.nodeManifests.addEc2NodeClass(id, options);
+  }
+
+  /**
+   * Adds a NodePool (`karpenter.sh/v1`) named `id`, applied after the CRDs, the controller and its EC2NodeClass,
+   * and deleted before them (so the controller drains and terminates its nodes). `nodeClass` defaults to the first
+   * EC2NodeClass added. Values can still be added to the returned object (`addRequirement`, ...) until synthesis.
+   *
+   * @throws ValidationError when the options break the NodePool schema or its rules, or no node class is known.
+   * @see https://karpenter.sh/docs/concepts/nodepools/
+   */
+  public addNodePool(id: string, options: KarpenterNodePoolOptions = {}): NodePool {
+    return this.nodeManifests.addNodePool(id, options);
   }
 
   /** The construct that installs the controller (the Helm release, or the bundled engine's manifests). */

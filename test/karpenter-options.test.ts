@@ -115,7 +115,9 @@ test('subnets of this app are tagged by CloudFormation when the cluster name is 
   const stack = testStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
   const cluster = eks.Cluster.fromClusterAttributes(stack, 'Imported', {
-    clusterName: 'literal-cluster', vpc, clusterSecurityGroupId: 'sg-0aaaaaaaaaaaaaaaa',
+    clusterName: 'literal-cluster',
+    vpc,
+    clusterSecurityGroupId: 'sg-0aaaaaaaaaaaaaaaa',
     kubectlProvider: eks.KubectlProvider.fromKubectlProviderAttributes(stack, 'Kubectl', {
       serviceToken: 'arn:aws:lambda:us-east-1:111122223333:function:kubectl',
       role: iam.Role.fromRoleArn(stack, 'KubectlRole', 'arn:aws:iam::111122223333:role/kubectl'),
@@ -161,6 +163,7 @@ test('the controller may decrypt a queue encrypted with a customer managed key',
   const { template, stack, karpenter } = environment({}, (s) => ({ interruptionQueueEncryptionKey: new kms.Key(s, 'QueueKey') }));
   const keyArn = { 'Fn::GetAtt': [logicalIdOf(stack.node.findChild('QueueKey')), 'Arn'] };
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
-  const controllerPolicy = policies.find((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(karpenter.controllerRole) }]));
+  const controllerPolicy = policies.find((p) =>
+    JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(karpenter.controllerRole) }]));
   expect(controllerPolicy.Properties.PolicyDocument.Statement).toContainEqual({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn });
 });

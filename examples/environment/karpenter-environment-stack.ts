@@ -3,7 +3,8 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
-import { Karpenter } from '../../lib';
+import { Ec2NodeClass, Karpenter, NodePool } from '../../lib';
+import { GETTING_STARTED_NODE_CLASS, GETTING_STARTED_NODE_POOL } from '../getting-started';
 
 /** Props of the example environment. */
 export interface KarpenterEnvironmentStackProps extends StackProps {
@@ -18,6 +19,8 @@ export interface KarpenterEnvironmentStackProps extends StackProps {
 export class KarpenterEnvironmentStack extends Stack {
   public readonly cluster: eks.Cluster;
   public readonly karpenter: Karpenter;
+  public readonly nodeClass: Ec2NodeClass;
+  public readonly nodePool: NodePool;
 
   constructor(scope: Construct, id: string, props: KarpenterEnvironmentStackProps) {
     super(scope, id, props);
@@ -48,5 +51,9 @@ export class KarpenterEnvironmentStack extends Stack {
     });
 
     this.karpenter = new Karpenter(this, 'Karpenter', { cluster: this.cluster });
+
+    // The getting-started guide's EC2NodeClass and NodePool, applied after the CRDs and the controller.
+    this.nodeClass = this.karpenter.addEc2NodeClass('default', GETTING_STARTED_NODE_CLASS);
+    this.nodePool = this.karpenter.addNodePool('default', GETTING_STARTED_NODE_POOL);
   }
 }

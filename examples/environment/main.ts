@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { acknowledgeExampleFindings } from './nag-acknowledgements';
 import { KarpenterEnvironmentStack } from './karpenter-environment-stack';
+import { acknowledgeExampleFindings } from './nag-acknowledgements';
 
 const app = new App();
 const stack = new KarpenterEnvironmentStack(app, 'KarpenterEnvironment', {

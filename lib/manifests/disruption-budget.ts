@@ -67,19 +67,13 @@ export class Budget {
     return new Budget(`${nodes}`, options);
   }
 
-  /** The `nodes` field: a count or a percentage. */
-  public readonly nodes: string;
-  /** Reasons, if any. */
-  public readonly reasons?: DisruptionReason[];
-  /** Schedule, if any. */
-  public readonly schedule?: string;
-  /** Duration, if any. */
-  public readonly duration?: Duration;
+  /** @internal */
+  public readonly _nodes: string;
+  /** @internal */
+  public readonly _options: BudgetOptions;
 
   private constructor(nodes: string, options: BudgetOptions) {
-    this.nodes = nodes;
-    this.reasons = options.reasons ? [...options.reasons] : undefined;
-    this.schedule = options.schedule;
-    this.duration = options.duration;
+    this._nodes = nodes;
+    this._options = { ...options, reasons: options.reasons ? [...options.reasons] : undefined };
   }
 }

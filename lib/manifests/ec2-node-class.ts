@@ -1,6 +1,5 @@
 import { ApiObject, ApiObjectMetadata, Duration, GroupVersionKind, Lazy, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EC2_NODE_CLASS_TAG_KEY, EKS_CLUSTER_NAME_TAG_KEY, NODE_CLAIM_TAG_KEY, NODE_POOL_TAG_KEY } from '../shared/tags';
 import { AmiFamily, AmiSelector } from './ami-selector';
 import { BlockDeviceMapping, EbsVolumeType } from './block-device-mapping';
 import { KubeletConfiguration } from './kubelet';
@@ -13,6 +12,7 @@ import {
   CapacityReservationSelectorTerm, InstanceMatchCriteria, PlacementGroupSelector, SecurityGroupSelectorTerm, SubnetSelectorTerm,
 } from './selector-terms';
 import { describeDuration, describeSize, durationToKube, durationToSeconds, sizeToGibibytes } from './to-kube';
+import { EC2_NODE_CLASS_TAG_KEY, EKS_CLUSTER_NAME_TAG_KEY, NODE_CLAIM_TAG_KEY, NODE_POOL_TAG_KEY } from '../shared/tags';
 
 /** How Karpenter uses the instance store volumes of instance types that have them. */
 export enum InstanceStorePolicy {
@@ -405,7 +405,7 @@ export class Ec2NodeClass extends ApiObject {
   }
 
   private validateIdentity(): void {
-    const { role, instanceProfile } = this.props;
+    const { role, instanceProfile } = this.options;
     if (role !== undefined && instanceProfile !== undefined) {
       this.report.fail('role, instanceProfile', `both set: ${show(role)}, ${show(instanceProfile)}`, 'exactly one of role and instanceProfile must be set',
         'Remove one: role (Karpenter manages the instance profile) or instanceProfile (an existing one)');
@@ -519,13 +519,13 @@ export class Ec2NodeClass extends ApiObject {
     this.validateTermCount('subnetSelectorTerms', terms.length);
     return terms.map((term, i) => {
       const path = `subnetSelectorTerms[${i}]`;
-      if (term.id !== undefined && !isUnresolved(term.id) && !/^subnet-[0-9a-z]+$/.test(term.id)) {
-        this.report.fail(path, show(term.id), `id ${show(term.id)} is not a subnet ID`, 'Use an ID of the form subnet-0123456789abcdef0, or select by tags');
+      if (term._id !== undefined && !isUnresolved(term._id) && !/^subnet-[0-9a-z]+$/.test(term._id)) {
+        this.report.fail(path, show(term._id), `id ${show(term._id)} is not a subnet ID`, 'Use an ID of the form subnet-0123456789abcdef0, or select by tags');
       }
-      if (term.tags !== undefined) {
-        this.validateSelectorTags(path, term.tags);
+      if (term._tags !== undefined) {
+        this.validateSelectorTags(path, term._tags);
       }
-      return { id: term.id, tags: term.tags };
+      return { id: term._id, tags: term._tags };
     });
   }
 
@@ -538,16 +538,16 @@ export class Ec2NodeClass extends ApiObject {
     this.validateTermCount('securityGroupSelectorTerms', terms.length);
     return terms.map((term, i) => {
       const path = `securityGroupSelectorTerms[${i}]`;
-      if (term.id !== undefined && !isUnresolved(term.id) && !/^sg-[0-9a-z]+$/.test(term.id)) {
-        this.report.fail(path, show(term.id), `id ${show(term.id)} is not a security group ID`, 'Use an ID of the form sg-0123456789abcdef0, or select by tags');
+      if (term._id !== undefined && !isUnresolved(term._id) && !/^sg-[0-9a-z]+$/.test(term._id)) {
+        this.report.fail(path, show(term._id), `id ${show(term._id)} is not a security group ID`, 'Use an ID of the form sg-0123456789abcdef0, or select by tags');
       }
-      if (term.name !== undefined && !isUnresolved(term.name) && term.name === '') {
-        this.report.fail(path, show(term.name), 'name may not be empty', 'Use the security group name, or select by tags');
+      if (term._name !== undefined && !isUnresolved(term._name) && term._name === '') {
+        this.report.fail(path, show(term._name), 'name may not be empty', 'Use the security group name, or select by tags');
       }
-      if (term.tags !== undefined) {
-        this.validateSelectorTags(path, term.tags);
+      if (term._tags !== undefined) {
+        this.validateSelectorTags(path, term._tags);
       }
-      return { id: term.id, name: term.name, tags: term.tags };
+      return { id: term._id, name: term._name, tags: term._tags };
     });
   }
 
@@ -557,14 +557,14 @@ export class Ec2NodeClass extends ApiObject {
     const criteria = Object.values(InstanceMatchCriteria) as string[];
     const rendered = terms.map((term, i) => {
       const path = `capacityReservationSelectorTerms[${i}]`;
-      const { tags, ownerID, instanceMatchCriteria } = term.props;
-      const value = show({ id: term.id, ...term.props });
-      if (term.id === undefined && tags === undefined && instanceMatchCriteria === undefined) {
+      const { tags, ownerID, instanceMatchCriteria } = term._props;
+      const value = show({ id: term._id, ...term._props });
+      if (term._id === undefined && tags === undefined && instanceMatchCriteria === undefined) {
         this.report.fail(path, value, 'a term needs at least one of tags, id or instanceMatchCriteria',
           "Use CapacityReservationSelectorTerm.id('cr-...') or CapacityReservationSelectorTerm.of({ tags })");
       }
-      if (term.id !== undefined && !isUnresolved(term.id) && !/^cr-[0-9a-z]+$/.test(term.id)) {
-        this.report.fail(path, value, `id ${show(term.id)} is not a capacity reservation ID`, 'Use an ID of the form cr-0123456789abcdef0');
+      if (term._id !== undefined && !isUnresolved(term._id) && !/^cr-[0-9a-z]+$/.test(term._id)) {
+        this.report.fail(path, value, `id ${show(term._id)} is not a capacity reservation ID`, 'Use an ID of the form cr-0123456789abcdef0');
       }
       if (ownerID !== undefined && !isUnresolved(ownerID) && !/^[0-9]{12}$/.test(ownerID)) {
         this.report.fail(path, value, `ownerID ${show(ownerID)} is not a 12-digit account ID`, 'Use the account ID that owns the reservation, e.g. 123456789012');
@@ -576,7 +576,7 @@ export class Ec2NodeClass extends ApiObject {
       if (tags !== undefined) {
         this.validateSelectorTags(path, tags);
       }
-      return { id: term.id, tags, ownerID, instanceMatchCriteria };
+      return { id: term._id, tags, ownerID, instanceMatchCriteria };
     });
     return rendered.length > 0 ? rendered : undefined;
   }
@@ -592,14 +592,14 @@ export class Ec2NodeClass extends ApiObject {
     if (!selector) {
       return undefined;
     }
-    if (selector.id !== undefined && !isUnresolved(selector.id) && !/^pg-[0-9a-z]+$/.test(selector.id)) {
-      this.report.fail('placementGroupSelector', show(selector.id), `id ${show(selector.id)} is not a placement group ID`,
+    if (selector._id !== undefined && !isUnresolved(selector._id) && !/^pg-[0-9a-z]+$/.test(selector._id)) {
+      this.report.fail('placementGroupSelector', show(selector._id), `id ${show(selector._id)} is not a placement group ID`,
         "Use an ID of the form pg-0123456789abcdef0, or PlacementGroupSelector.byName('...')");
     }
-    if (selector.name !== undefined && selector.name === '') {
-      this.report.fail('placementGroupSelector', show(selector.name), 'name may not be empty', 'Use the placement group name');
+    if (selector._name !== undefined && selector._name === '') {
+      this.report.fail('placementGroupSelector', show(selector._name), 'name may not be empty', 'Use the placement group name');
     }
-    return { id: selector.id, name: selector.name };
+    return { id: selector._id, name: selector._name };
   }
 
   private renderTags(): Record<string, string> | undefined {

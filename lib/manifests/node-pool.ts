@@ -462,7 +462,8 @@ export class NodePool extends ApiObject {
       if (other.key !== r.key) {
         continue;
       }
-      const isRange = (lower.includes(other.operator) && upper.includes(r.operator)) || (upper.includes(other.operator) && lower.includes(r.operator));
+      const isRange = (lower.includes(other.operator) && upper.includes(r.operator))
+        || (upper.includes(other.operator) && lower.includes(r.operator));
       const sameKeyCount = this.requirements.filter(x => x.key === r.key).length;
       if (!isRange || sameKeyCount > 2) {
         this.report.fail(`requirements[${i}]`, r.toString(), `key ${r.key} is already used by requirements[${j}] (${other.toString()})`,
@@ -562,7 +563,8 @@ export class NodePool extends ApiObject {
     if (this.budgets.length > MAX_BUDGETS) {
       this.report.fail('disruption.budgets', `${this.budgets.length} budgets`, `at most ${MAX_BUDGETS} budgets are allowed`, 'Remove budgets');
     }
-    const rendered = this.budgets.map((b, i) => {
+    const rendered = this.budgets.map((budget, i) => {
+      const b = { nodes: budget._nodes, ...budget._options };
       const path = `disruption.budgets[${i}]`;
       if (!BUDGET_NODES.test(b.nodes)) {
         this.report.fail(`${path}.nodes`, show(b.nodes), 'must be a node count or a percentage from 0% to 100%',

@@ -15,14 +15,14 @@ export class SubnetSelectorTerm {
     return new SubnetSelectorTerm(id, undefined);
   }
 
-  /** Subnet ID, if selected by ID. */
-  public readonly id?: string;
-  /** Tags, if selected by tags. */
-  public readonly tags?: Record<string, string>;
+  /** @internal */
+  public readonly _id?: string;
+  /** @internal */
+  public readonly _tags?: Record<string, string>;
 
   private constructor(id: string | undefined, tags: Record<string, string> | undefined) {
-    this.id = id;
-    this.tags = tags;
+    this._id = id;
+    this._tags = tags;
   }
 }
 
@@ -48,17 +48,17 @@ export class SecurityGroupSelectorTerm {
     return new SecurityGroupSelectorTerm({ name });
   }
 
-  /** Security group ID, if selected by ID. */
-  public readonly id?: string;
-  /** Security group name, if selected by name. */
-  public readonly name?: string;
-  /** Tags, if selected by tags. */
-  public readonly tags?: Record<string, string>;
+  /** @internal */
+  public readonly _id?: string;
+  /** @internal */
+  public readonly _name?: string;
+  /** @internal */
+  public readonly _tags?: Record<string, string>;
 
   private constructor(fields: { id?: string; name?: string; tags?: Record<string, string> }) {
-    this.id = fields.id;
-    this.name = fields.name;
-    this.tags = fields.tags;
+    this._id = fields.id;
+    this._name = fields.name;
+    this._tags = fields.tags;
   }
 }
 
@@ -114,14 +114,14 @@ export class CapacityReservationSelectorTerm {
     return new CapacityReservationSelectorTerm(props, undefined);
   }
 
-  /** Reservation ID, if selected by ID. */
-  public readonly id?: string;
-  /** The other fields. */
-  public readonly props: CapacityReservationSelectorTermProps;
+  /** @internal */
+  public readonly _id?: string;
+  /** @internal */
+  public readonly _props: CapacityReservationSelectorTermProps;
 
   private constructor(props: CapacityReservationSelectorTermProps, id: string | undefined) {
-    this.props = { ...props, tags: props.tags ? { ...props.tags } : undefined };
-    this.id = id;
+    this._props = { ...props, tags: props.tags ? { ...props.tags } : undefined };
+    this._id = id;
   }
 }
 
@@ -141,13 +141,13 @@ export class PlacementGroupSelector {
     return new PlacementGroupSelector(id, undefined);
   }
 
-  /** Placement group ID, if selected by ID. */
-  public readonly id?: string;
-  /** Placement group name, if selected by name. */
-  public readonly name?: string;
+  /** @internal */
+  public readonly _id?: string;
+  /** @internal */
+  public readonly _name?: string;
 
   private constructor(id: string | undefined, name: string | undefined) {
-    this.id = id;
-    this.name = name;
+    this._id = id;
+    this._name = name;
   }
 }

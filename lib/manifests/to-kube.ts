@@ -80,12 +80,12 @@ export function sizeToGibibytes(size: Size): number | undefined {
   return Number.isInteger(gibibytes) ? gibibytes : undefined;
 }
 
-/** A short human description of a duration for error messages (`Duration.seconds(30)`...). */
+/** A duration in error messages: its Kubernetes form (`8h`, `1m30s`) or, when it has none, milliseconds (`1500ms`). */
 export function describeDuration(duration: Duration): string {
-  return `Duration ${duration.toHumanString()}`;
+  return durationToKube(duration) ?? `${duration.toMilliseconds()}ms`;
 }
 
-/** A short human description of a size for error messages. */
+/** A size in error messages (`0.5Ki`, `1.5Gi`). */
 export function describeSize(size: Size): string {
-  return `Size ${size.asString()}`;
+  return size.asString();
 }

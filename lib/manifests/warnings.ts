@@ -1,4 +1,3 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -20,12 +19,12 @@ const handlers = new WeakMap<IConstruct, IManifestWarningHandler>();
 /**
  * Where the warnings of NodePool and EC2NodeClass go.
  *
- * The objects are cdk8s constructs: in a plain cdk8s app there are no CDK annotations, and a cdk8s chart handed to
- * an EKS cluster lives in its own construct tree, so `Annotations.of(nodePool)` would never reach `cdk synth`.
- * A warning therefore goes to the handler set on the nearest enclosing scope (`setHandler(app, ...)`,
- * `setHandler(chart, ...)`); without one, to `Annotations.of(scope).addWarningV2()` when the object sits under an
- * AWS CDK stack, else to `console.warn`. A construct that wraps the charts (the `Karpenter` construct) sets a
- * handler forwarding to its own annotations; tests set one that collects.
+ * The objects are cdk8s constructs and live in a cdk8s app, even when the chart is handed to an EKS cluster of an
+ * AWS CDK stack (`cluster.addCdk8sChart()`): `Annotations.of(nodePool)` would never reach `cdk synth`, and a cdk8s
+ * app has no annotations of its own. A warning therefore goes to the handler set on the nearest enclosing scope
+ * (`setHandler(app, ...)`, `setHandler(chart, ...)`), else to `console.warn`. A construct that owns the charts
+ * (the `Karpenter` construct) sets a handler forwarding to `Annotations.of(itself).addWarningV2(id, message)`;
+ * tests set one that collects.
  */
 export class ManifestWarnings {
   /** Sends the warnings of every manifest construct under `scope` to `handler`. */
@@ -42,10 +41,6 @@ export class ManifestWarnings {
         handler.warn(scope, id, message);
         return;
       }
-    }
-    if (scopes.some(s => Stack.isStack(s))) {
-      Annotations.of(scope).addWarningV2(id, message);
-      return;
     }
     console.warn(`[WARNING] ${scope.node.path}: ${message} [${id}]`);
   }

@@ -1,7 +1,7 @@
 import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { acknowledgeExampleFindings } from '../../examples/environment/nag-acknowledgements';
 import { KarpenterEnvironmentStack } from '../../examples/environment/karpenter-environment-stack';
+import { acknowledgeExampleFindings } from '../../examples/environment/nag-acknowledgements';
 import { appContext } from '../helpers/fixtures';
 
 function exampleApp(acknowledge: boolean): { app: App; stack: KarpenterEnvironmentStack } {

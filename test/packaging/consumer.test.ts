@@ -51,7 +51,9 @@ test('a fresh CDK app outside the repo installs the tarball, type-checks against
   fs.mkdirSync(app);
   const devDependencies = packageJson.devDependencies as Record<string, string>;
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
-    name: 'consumer', version: '1.0.0', private: true,
+    name: 'consumer',
+    version: '1.0.0',
+    private: true,
     dependencies: {
       'karpenter-cdk': `file:${tarball}`,
       'aws-cdk-lib': devDependencies['aws-cdk-lib'],

@@ -127,6 +127,6 @@ export class Reporter {
   constructor(private readonly kind: string, private readonly name: string, private readonly scope: IConstruct) {}
 
   public fail(path: string, value: string, problem: string, fix: string): never {
-    return fail(`${this.kind} "${this.name}": ${path} (${value}): ${problem}. ${fix}`, this.scope);
+    return fail(`${this.kind} "${this.name}": ${path} (${value}): ${problem}. ${fix}.`, this.scope);
   }
 }

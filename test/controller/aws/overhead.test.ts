@@ -1,7 +1,7 @@
-import { catalogFromJson, recordToInfo } from '../../../controller/src/sim/catalog-file';
 import { instanceTypeLabels, newInstanceType } from '../../../controller/src/aws/instance-types';
 import { kubeReservedCpu } from '../../../controller/src/aws/overhead';
 import { formatResource, parseResource } from '../../../controller/src/core/resources';
+import { catalogFromJson, recordToInfo } from '../../../controller/src/sim/catalog-file';
 import { catalogJson } from '../helpers/reference';
 
 const records = catalogJson().instanceTypes.filter(r => r.allocatableAL2023);

@@ -1,6 +1,6 @@
+import { WELL_KNOWN_LABELS } from '../../../../controller/src/core/labels';
 import { Requirement, RequirementError, isRequirementError } from '../../../../controller/src/core/scheduling/requirement';
 import { Requirements } from '../../../../controller/src/core/scheduling/requirements';
-import { WELL_KNOWN_LABELS } from '../../../../controller/src/core/labels';
 
 const K = 'key';
 const r = (op: string, ...values: string[]) => Requirement.create(K, op, values);
@@ -121,7 +121,8 @@ describe('Requirement.create', () => {
 });
 
 describe('Requirements.compatible', () => {
-  const node = (reqs: Array<[string, string, string[]]>) => Requirements.fromNodeSelectorRequirements(reqs.map(([key, operator, values]) => ({ key, operator, values })));
+  const node = (reqs: Array<[string, string, string[]]>) =>
+    Requirements.fromNodeSelectorRequirements(reqs.map(([key, operator, values]) => ({ key, operator, values })));
   // node side, pod side, compatible?
   test.each<[string, Array<[string, string, string[]]>, Array<[string, string, string[]]>, boolean]>([
     ['same value', [['team', 'In', ['a']]], [['team', 'In', ['a']]], true],
