@@ -13,6 +13,7 @@ export interface ScheduleInput {
   stateNodes?: StateNode[];
   daemonSetPods?: KubePod[];
   preferencePolicy?: SchedulerOptions['preferencePolicy'];
+  avoidCostInefficientTypes?: boolean;
 }
 
 export function schedule(podsToSchedule: KubePod[], input: ScheduleInput = {}): SchedulingResults {
@@ -23,6 +24,7 @@ export function schedule(podsToSchedule: KubePod[], input: ScheduleInput = {}): 
     daemonSetPods: input.daemonSetPods,
     clock: new FakeClock(),
     preferencePolicy: input.preferencePolicy,
+    avoidCostInefficientTypes: input.avoidCostInefficientTypes,
   }).solve(podsToSchedule);
 }
 

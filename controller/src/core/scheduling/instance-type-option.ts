@@ -83,19 +83,64 @@ export class InstanceTypeOption {
   }
 }
 
+/** Per-dimension maximum and minimum allocatable of a set of options, and the maximum over its efficient ones. */
+export class OptionBounds {
+  readonly max: Float64Array;
+  readonly min: Float64Array;
+  readonly maxEfficient: Float64Array;
+  hasEfficient = false;
+
+  constructor(readonly size: number) {
+    this.max = new Float64Array(size);
+    this.min = new Float64Array(size).fill(Infinity);
+    this.maxEfficient = new Float64Array(size);
+  }
+
+  reset(): this {
+    this.max.fill(0);
+    this.min.fill(Infinity);
+    this.maxEfficient.fill(0);
+    this.hasEfficient = false;
+    return this;
+  }
+
+  include(o: InstanceTypeOption): void {
+    const a = o.allocatable;
+    const efficient = o.efficient;
+    if (efficient) this.hasEfficient = true;
+    for (let i = 0; i < this.size; i++) {
+      const x = a[i];
+      if (x > this.max[i]) this.max[i] = x;
+      if (x < this.min[i]) this.min[i] = x;
+      if (efficient && x > this.maxEfficient[i]) this.maxEfficient[i] = x;
+    }
+  }
+
+  copyFrom(other: OptionBounds): void {
+    this.max.set(other.max);
+    this.min.set(other.min);
+    this.maxEfficient.set(other.maxEfficient);
+    this.hasEfficient = other.hasEfficient;
+  }
+}
+
 /**
  * Options that fit `base + extra`, satisfy the label requirements (when `checkLabels`) and have an allowed offering
- * (when `checkOfferings`). Callers skip the checks whose requirements did not change.
+ * (when `checkOfferings`). Callers skip the checks whose requirements did not change. `bounds`, when given, is reset
+ * and receives the bounds of the result (same pass, no second walk over the options).
  */
 export function filterOptions(
   options: readonly InstanceTypeOption[], reqs: Requirements, base: Float64Array, extra: Float64Array, checkLabels: boolean, checkOfferings: boolean,
+  bounds?: OptionBounds,
 ): InstanceTypeOption[] {
   const out: InstanceTypeOption[] = [];
+  bounds?.reset();
   for (const o of options) {
     if (!sumFits(base, extra, o.allocatable)) continue;
     if (checkLabels && !o.compatible(reqs)) continue;
     if (checkOfferings && !o.hasOffering(reqs)) continue;
     out.push(o);
+    bounds?.include(o);
   }
   return out;
 }

@@ -6,7 +6,7 @@ import { InstanceType } from '../../cloudprovider/instance-type';
 import { Offering } from '../../cloudprovider/offering';
 import { KubePod, NodeClaim } from '../kube-types';
 import { formatResources, ResourceList } from '../resources';
-import { explainNoOption, filterOptions, InstanceTypeOption, orderByPrice, unmetMinValues } from './instance-type-option';
+import { explainNoOption, filterOptions, InstanceTypeOption, OptionBounds, orderByPrice, unmetMinValues } from './instance-type-option';
 import { NodeClaimTemplate } from './nodeclaim-template';
 import { PodData } from './pod-data';
 import { Requirement } from './requirement';
@@ -21,19 +21,20 @@ export const MAX_INSTANCE_TYPES = 600;
 
 const INEFFICIENT = 'adding the pod would leave only cost-inefficient instance types';
 
+/** Bounds of the options being tried by `add` (one scheduling run at a time: JavaScript is single-threaded). */
+let scratch = new OptionBounds(0);
+
 export class PlannedNodeClaim {
   readonly hostname: string;
   readonly pods: PodData[] = [];
   requirements: Requirements;
   options: InstanceTypeOption[];
   requests: Float64Array;
-  /** Per-dimension maximum allocatable among the options: a quick "cannot fit" test. */
-  private maxAllocatable!: Float64Array;
-  /** Per-dimension minimum: below it every option still fits, so nothing needs filtering. */
-  private minAllocatable!: Float64Array;
-  private hasEfficient = false;
-  /** Per-dimension maximum allocatable among the efficient options: above it no efficient option can remain. */
-  private maxEfficient!: Float64Array;
+  /**
+   * Per-dimension maximum allocatable among the options (a quick "cannot fit" test), minimum (below it every option
+   * still fits, so nothing needs filtering) and maximum among the efficient options.
+   */
+  private readonly bounds: OptionBounds;
   /** Signatures of pods this NodeClaim can never take (hostname anti-affinity / spread): skipped without work. */
   readonly blocked = new Set<number>();
   /** Position in the scheduler's ordering (owned by NodeClaimOrder). */
@@ -53,23 +54,24 @@ export class PlannedNodeClaim {
     this.requirements.add(Requirement.in(LABEL_HOSTNAME, hostname));
     this.options = options;
     this.requests = template.daemonOverhead.slice();
-    this.updateMax();
+    this.bounds = new OptionBounds(dims.size);
+    for (const o of options) this.bounds.include(o);
     topology.register(LABEL_HOSTNAME, hostname);
   }
 
   /** Adds the pod, or returns why it cannot go on this NodeClaim (and changes nothing). */
   add(pod: PodData): string | undefined {
     const v = pod.vector;
-    const max = this.maxAllocatable;
+    const max = this.bounds.max;
     for (let i = 0; i < v.length; i++) {
       if (this.requests[i] + v[i] > max[i]) {
         if (this.pods.length > 0) return 'no instance type has enough resources left';
         return explainNoOption(this.options, this.requirements, addVectors(this.requests, v), this.dims, `NodePool "${this.template.name}"`);
       }
     }
-    if (this.pods.length > 0 && this.hasEfficient) {
+    if (this.pods.length > 0 && this.bounds.hasEfficient) {
       // the cost-efficiency rule below, answered without filtering: no efficient option can hold the sum
-      const e = this.maxEfficient;
+      const e = this.bounds.maxEfficient;
       for (let i = 0; i < v.length; i++) if (this.requests[i] + v[i] > e[i]) return INEFFICIENT;
     }
     const taint = firstUntolerated(this.template.taints, pod.constraints.tolerations);
@@ -97,14 +99,14 @@ export class PlannedNodeClaim {
         if (r.key === LABEL_ZONE || r.key === LABEL_CAPACITY_TYPE) offerings = true;
         else labels = true;
       }
-      options = filterOptions(this.options, reqs, this.requests, v, labels, offerings);
-    } else if (!sumFits(this.requests, v, this.minAllocatable)) {
-      options = filterOptions(this.options, reqs, this.requests, v, false, false);
+      options = filterOptions(this.options, reqs, this.requests, v, labels, offerings, this.scratch());
+    } else if (!sumFits(this.requests, v, this.bounds.min)) {
+      options = filterOptions(this.options, reqs, this.requests, v, false, false, this.scratch());
     }
     if (options.length === 0) {
       return explainNoOption(this.options, reqs, addVectors(this.requests, v), this.dims, `NodePool "${this.template.name}"`);
     }
-    if (options !== this.options && this.pods.length > 0 && this.hasEfficient && !options.some(o => o.efficient)) {
+    if (options !== this.options && this.pods.length > 0 && this.bounds.hasEfficient && !scratch.hasEfficient) {
       // NOT upstream (SchedulerOptions.avoidCostInefficientTypes): growing further would leave only types priced well
       // above what the same resources cost elsewhere, so the pod goes to another NodeClaim instead. Upstream keeps
       // packing while any option fits and leaves the oversized node to consolidation.
@@ -118,7 +120,7 @@ export class PlannedNodeClaim {
     this.requirements = reqs;
     if (options.length !== this.options.length) {
       this.options = options;
-      this.updateMax();
+      this.bounds.copyFrom(scratch);
     }
     for (let i = 0; i < v.length; i++) this.requests[i] += v[i];
     this.pods.push(pod);
@@ -126,30 +128,13 @@ export class PlannedNodeClaim {
     return undefined;
   }
 
-  private updateMax(): void {
-    const max = new Float64Array(this.dims.size);
-    const min = new Float64Array(this.dims.size).fill(Infinity);
-    const eff = new Float64Array(this.dims.size);
-    let hasEfficient = false;
-    for (const o of this.options) {
-      const a = o.allocatable;
-      for (let i = 0; i < max.length; i++) {
-        if (a[i] > max[i]) max[i] = a[i];
-        if (a[i] < min[i]) min[i] = a[i];
-      }
-      if (o.efficient) {
-        hasEfficient = true;
-        for (let i = 0; i < eff.length; i++) if (a[i] > eff[i]) eff[i] = a[i];
-      }
-    }
-    this.maxAllocatable = max;
-    this.minAllocatable = min;
-    this.maxEfficient = eff;
-    this.hasEfficient = hasEfficient;
+  private scratch(): OptionBounds {
+    if (scratch.size !== this.dims.size) scratch = new OptionBounds(this.dims.size);
+    return scratch;
   }
 
   /** Orders the options by price and truncates them (keeping enough to satisfy minValues). */
-  finalize(): void {
+  finalize(shared?: Map<string, Requirement>): void {
     // options keep the template's price order unless the zone or capacity type changed the prices that apply
     const samePrices = this.requirements.find(LABEL_ZONE) === this.template.requirements.find(LABEL_ZONE)
       && this.requirements.find(LABEL_CAPACITY_TYPE) === this.template.requirements.find(LABEL_CAPACITY_TYPE);
@@ -157,7 +142,16 @@ export class PlannedNodeClaim {
     let truncated = ordered.slice(0, MAX_INSTANCE_TYPES);
     if (truncated.length < ordered.length && unmetMinValues(this.requirements, truncated)) truncated = ordered;
     this.options = truncated;
-    this.requirements.add(Requirement.in(LABEL_INSTANCE_TYPE, ...truncated.map(o => o.name)));
+    // requirements are immutable values: NodeClaims with the same options share one instance-type requirement (its
+    // set of up to 600 names is the largest per-NodeClaim allocation of a big run)
+    const names = truncated.map(o => o.name);
+    const key = shared ? names.join(',') : '';
+    let r = shared?.get(key);
+    if (!r) {
+      r = Requirement.in(LABEL_INSTANCE_TYPE, ...names);
+      shared?.set(key, r);
+    }
+    this.requirements.add(r);
   }
 
   get nodePoolName(): string {

@@ -106,7 +106,8 @@ export class Scheduler {
       queue.push(pod, relaxed);
     }
     const newNodeClaims = this.order.items.slice().sort((a, b) => a.sequence - b.sequence);
-    for (const nc of newNodeClaims) nc.finalize();
+    const shared = new Map<string, Requirement>();
+    for (const nc of newNodeClaims) nc.finalize(shared);
     const podErrors = new Map<KubePod, string>();
     for (const p of queue.remaining()) podErrors.set(p.pod, errors.get(p) ?? 'not scheduled');
     return { newNodeClaims, existingNodes: this.existing, podErrors, timestamp: this.opts.clock.now() };

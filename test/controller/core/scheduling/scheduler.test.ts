@@ -204,6 +204,35 @@ describe('capacity type and prices', () => {
   });
 });
 
+describe('cost-inefficient instance types (not upstream, avoidCostInefficientTypes)', () => {
+  // 'small' and 'medium' cost 0.1 per vCPU; 'huge' costs 1.0 per vCPU: far above the cheapest mix for its resources
+  const its = () => [
+    fakeInstanceType({ name: 'small', cpu: 2, memoryGi: 4, price: 0.2 }),
+    fakeInstanceType({ name: 'medium', cpu: 4, memoryGi: 8, price: 0.4 }),
+    fakeInstanceType({ name: 'huge', cpu: 16, memoryGi: 32, price: 16 }),
+  ];
+  const np = () => nodePool({ requirements: [{ key: CT, operator: 'In', values: ['on-demand'] }] });
+
+  test('by default a NodeClaim stops growing before only cost-inefficient types remain', () => {
+    const ps = pods(6, { requests: { cpu: '1500m' } });
+    const results = schedule(ps, { nodePools: [np()], instanceTypes: its() });
+    expect(results.newNodeClaims.map(nc => nc.cheapestLaunch()!.instanceType.name)).toEqual(['medium', 'medium', 'medium']);
+  });
+
+  test('false packs exactly as upstream: pods keep joining the NodeClaim while any option fits', () => {
+    const ps = pods(6, { requests: { cpu: '1500m' } });
+    const results = schedule(ps, { nodePools: [np()], instanceTypes: its(), avoidCostInefficientTypes: false });
+    expect(results.newNodeClaims).toHaveLength(1);
+    expect(results.newNodeClaims[0].cheapestLaunch()!.instanceType.name).toBe('huge');
+    expect(results.newNodeClaims[0].pods).toHaveLength(6);
+  });
+
+  test('a pod that only an inefficient type can hold still gets a NodeClaim of its own', () => {
+    const p = pod({ requests: { cpu: '12' } });
+    expect(expectScheduled(schedule([p], { nodePools: [np()], instanceTypes: its() }), p).nodeClaim!.cheapestLaunch()!.instanceType.name).toBe('huge');
+  });
+});
+
 describe('NodePools: weight and limits', () => {
   test('the heaviest NodePool is tried first', () => {
     const p = pod();
