@@ -9,6 +9,7 @@ export * from './discovery/discovery-tags';
 export * from './access/node-access';
 export * from './engine/controller-engine';
 export * from './engine/controller-placement';
-export * from './engine/helm-engine';
+export { DEFAULT_KARPENTER_VERSION, KARPENTER_CHART_REPOSITORY } from './engine/helm-engine';
+export type { HelmChartControllerOptions } from './engine/helm-engine';
 export * from './shared/interruption-events';
 export * from './shared/tags';

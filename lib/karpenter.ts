@@ -270,27 +270,7 @@ export class Karpenter extends Construct {
       dependencies: [this.engine.crds, this.engine.controller],
     });
 
-    if (!props.nodeRole) {
-      acknowledgeAwsManagedPolicies(nodeRole, NODE_ROLE_MANAGED_POLICY_NAMES, 'EKS nodes need these AWS managed ' +
-        'policies (worker node, VPC CNI, ECR pull, SSM), as the EKS and Karpenter docs prescribe.');
-    }
-    acknowledgeWildcardPermissions(this.controllerPolicies.policies.filter(isManagedPolicy), 'The upstream Karpenter ' +
-      'controller policy, statement for statement: wildcards cover instances, launch templates and instance profiles ' +
-      'that do not exist yet and are scoped by region and by the cluster ownership and NodePool tag conditions; ' +
-      'Describe, pricing and public SSM parameter reads cannot be scoped further.');
-    acknowledge(
-      {
-        scope: props.interruptionQueue ? undefined : this.interruptionQueue,
-        id: 'AwsSolutions-SQS3',
-        reason: 'Interruption events are only actionable for minutes (retention 300 s, as upstream); the controller ' +
-          'deletes every message it reads, malformed ones included, so a dead-letter queue would only collect stale events.',
-      },
-      {
-        scope: this.discoveryTags?.customResource ? awsCustomResourceProvider(this) : undefined,
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The AwsCustomResource provider function of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
-      },
-    );
+    this.acknowledgeNagFindings(props, nodeRole);
   }
 
   /**
@@ -326,5 +306,32 @@ export class Karpenter extends Construct {
   public get crdResource(): Construct {
     return this.engine.crds;
   }
-}
 
+  /**
+   * Acknowledges the cdk-nag AwsSolutions findings on the resources this construct creates, each with its reason,
+   * so users who run cdk-nag see only findings on their own resources.
+   */
+  private acknowledgeNagFindings(props: KarpenterProps, nodeRole: NodeRole): void {
+      if (!props.nodeRole) {
+        acknowledgeAwsManagedPolicies(nodeRole, NODE_ROLE_MANAGED_POLICY_NAMES, 'EKS nodes need these AWS managed ' +
+          'policies (worker node, VPC CNI, ECR pull, SSM), as the EKS and Karpenter docs prescribe.');
+      }
+      acknowledgeWildcardPermissions(this.controllerPolicies.policies.filter(isManagedPolicy), 'The upstream Karpenter ' +
+        'controller policy, statement for statement: wildcards cover instances, launch templates and instance profiles ' +
+        'that do not exist yet and are scoped by region and by the cluster ownership and NodePool tag conditions; ' +
+        'Describe, pricing and public SSM parameter reads cannot be scoped further.');
+      acknowledge(
+        {
+          scope: props.interruptionQueue ? undefined : this.interruptionQueue,
+          id: 'AwsSolutions-SQS3',
+          reason: 'Interruption events are only actionable for minutes (retention 300 s, as upstream); the controller ' +
+            'deletes every message it reads, malformed ones included, so a dead-letter queue would only collect stale events.',
+        },
+        {
+          scope: this.discoveryTags?.customResource ? awsCustomResourceProvider(this) : undefined,
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: 'The AwsCustomResource provider function of aws-cdk-lib writes its logs with AWSLambdaBasicExecutionRole.',
+        },
+      );
+  }
+}
