@@ -31,7 +31,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'yaml@^2.8.0',
     'ts-node@^10.9.2',
     'esbuild@^0.28.0',
+    // The controller (bundled with esbuild into assets/, so these are build-time dependencies of the package).
+    '@kubernetes/client-node@~1.4.0',
+    '@aws-sdk/client-ec2@^3.1169.0',
+    '@aws-sdk/client-ssm@^3.1169.0',
+    '@aws-sdk/client-pricing@^3.1133.0',
+    '@aws-sdk/client-eks@^3.1169.0',
+    '@aws-sdk/client-sqs@^3.1169.0',
+    '@aws-sdk/client-iam@^3.1169.0',
+    'aws-sdk-client-mock@^4.1.0',
+    'prom-client@^15.1.3',
+    'pino@^10.4.0',
+    'cron-parser@^5.10.5',
   ],
+  // Renders the bundled engine's Deployment, RBAC and PDB; kept out of the public API.
+  bundledDeps: ['cdk8s-plus-33@^2.5.57'],
   // The CI of this project is `.ci/run`; GitHub workflows would be a second, untested CI.
   github: false,
   release: false,
@@ -44,6 +58,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // @kubernetes/client-node 1.x and a few of its dependencies are ESM-only: compile them to CommonJS for jest.
+      transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|jsonpath-plus|rfc4648)/)'],
+      transform: {
+        '^.+\\.[t]sx?$': new javascript.Transform('ts-jest', { tsconfig: 'test/tsconfig.json' }),
+        '^.+\\.m?js$': new javascript.Transform('ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', esModuleInterop: true, isolatedModules: true } }),
+      },
       testTimeout: 300_000,
       collectCoverage: false,
     },
