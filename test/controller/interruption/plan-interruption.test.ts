@@ -25,7 +25,9 @@ test('a capacity reservation interruption marks the reserved offering unavailabl
 test('a rebalance recommendation only records an event', () => {
   const plan = planInterruption(message(InterruptionKind.REBALANCE_RECOMMENDATION, ['i-0aaaaaaaaaaaaaaaa']), claims);
   expect(plan).toEqual({
-    deleteNodeClaims: [], unavailableOfferings: [], unknownInstanceIds: [],
+    deleteNodeClaims: [],
+    unavailableOfferings: [],
+    unknownInstanceIds: [],
     events: [{ nodeClaim: 'default-abcde', reason: 'SpotRebalanceRecommendation', message: 'detail for instance i-0aaaaaaaaaaaaaaaa' }],
   });
 });
