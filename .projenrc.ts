@@ -72,7 +72,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     compilerOptions: {},
     include: ['../lib/**/*.ts', '**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../controller/**/*.ts', '../bench/**/*.ts'],
   },
-  gitignore: ['cdk.out/', 'cdk.out.synth.yaml', '.consumer-test/', '*.tgz', 'examples/gitops/dist/', 'assets/sim/', '.bench/'],
+  gitignore: ['cdk.out/', 'cdk.out.synth.yaml', '.consumer-test/', '*.tgz', 'examples/gitops/dist/', 'assets/sim/', 'assets/controller/', '.bench/'],
 });
 
 for (const pattern of ['/examples/', '/cdk.json', '/scripts/', '/cdk.out/', '/.ci/', '/test-reports/', '/bench/', '/.bench/', '/controller/', '/.consumer-test/']) {
@@ -85,6 +85,11 @@ const bundleSimulator = project.addTask('bundle:simulator', {
   exec: 'esbuild controller/src/sim/bin.ts --bundle --platform=node --target=node20 --outfile=assets/sim/karpenter-sim.js --banner:js="#!/usr/bin/env node" --log-level=warning',
 });
 project.postCompileTask.spawn(bundleSimulator);
+const bundleController = project.addTask('bundle:controller', {
+  description: 'Bundle the controller into assets/controller (index.js, Dockerfile, THIRD-PARTY-LICENSES.txt)',
+  exec: 'ts-node --transpile-only scripts/bundle-controller.ts',
+});
+project.postCompileTask.spawn(bundleController);
 const typecheckController = project.addTask('typecheck:controller', {
   description: 'Type-check the controller and the benchmarks',
   steps: [{ exec: 'tsc --noEmit -p controller/tsconfig.json' }, { exec: 'tsc --noEmit -p bench/tsconfig.json' }],
@@ -103,7 +108,7 @@ project.addTask('bench', {
 });
 project.addBins({ 'karpenter-sim': 'assets/sim/karpenter-sim.js' });
 
-for (const pattern of ['examples', 'controller', 'bench']) {
+for (const pattern of ['examples', 'controller', 'bench', 'scripts']) {
   project.eslint?.addLintPattern(pattern);
   project.eslint?.allowDevDeps(`${pattern}/**`);
 }

@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { consolidationCluster, scaleDownSavings, timeDecision } from './disruption';
 import { assignmentLowerBound, firstFitDecreasingNodes, lpLowerBound } from './lower-bound';
 import { diversePods, genericPods } from './workloads';
 import { benchmarkInstanceTypes } from '../controller/src/cloudprovider/fake/instance-types';
@@ -24,7 +25,7 @@ import { syntheticCatalog } from '../controller/src/sim/synthetic-catalog';
 import { renderTable } from '../controller/src/sim/table';
 
 const { values: args } = parseArgs({ options: { runs: { type: 'string' }, quick: { type: 'boolean' }, only: { type: 'string' } } });
-const only = new Set((args.only ?? '1,2,3').split(','));
+const only = new Set((args.only ?? '1,2,3,5').split(','));
 const RUNS = Number(args.runs ?? 3);
 // `../shared` relative to the repo root (the working directory of `npm run bench`), or to this file when run in place
 const CATALOG = [process.cwd(), path.resolve(__dirname, '..')]
@@ -138,9 +139,34 @@ function partThree(its: InstanceType[]): void {
     '(not upstream); "upstream": Karpenter\'s packing exactly (avoidCostInefficientTypes: false).');
 }
 
+function partFive(): void {
+  console.log('\n5. Disruption (target: consolidation decision for 1,000 nodes / 10,000 pods <= 2 s)');
+  const rows = [['cluster', 'nodes', 'pods', 'cold ms', 'warm ms (median)', 'decision', 'method', 'candidates', 'replacements', 'savings $/h']];
+  const cases: Array<[string, number, number, string]> = [
+    ['underutilized m6i.2xlarge', 100, 10, 'm6i.2xlarge'],
+    ['underutilized m6i.2xlarge', 1000, 10, 'm6i.2xlarge'],
+    ['packed m6g.2xlarge (nothing to do: every candidate simulated)', 1000, 15, 'm6g.2xlarge'],
+  ];
+  for (const [label, nodes, perNode, type] of args.quick ? cases.slice(0, 1) : cases) {
+    const { cold, median, decision } = timeDecision(consolidationCluster(nodes, perNode, type), Math.min(RUNS, 3));
+    const c = decision.command;
+    rows.push([label, fmt(nodes), fmt(nodes * perNode), fmt(cold), fmt(median), c?.decision ?? 'none', c?.method ?? '-', fmt(c?.candidates.length ?? 0),
+      fmt(c?.replacements.length ?? 0), fmt(c?.savingsPerHour ?? 0, 4)]);
+  }
+  console.log(renderTable(rows));
+  const root = [process.cwd(), path.resolve(__dirname, '..')].find(r => fs.existsSync(path.join(r, 'controller', 'examples', 'scenarios'))) ?? process.cwd();
+  const s = scaleDownSavings(root);
+  console.log(renderTable([
+    ['scenario', '$/h after scale-down', '$/h after consolidation', 'saved $/h', 'saved', 'fresh plan $/h', 'final / fresh', 'simulated in ms'],
+    ['40 -> 20 mixed replicas', fmt(s.before, 4), fmt(s.after, 4), fmt(s.before - s.after, 4), `${fmt((1 - s.after / s.before) * 100, 1)} %`,
+      fmt(s.fresh, 4), fmt(s.after / s.fresh, 3), fmt(s.simulatedMs)],
+  ]));
+}
+
 console.log(`karpenter-cdk scheduling benchmark (node ${process.version}, ${RUNS} timed run(s) after a warm-up)`);
 if (only.has('1')) partOne();
 const { its, source } = loadCatalog();
 if (only.has('2')) partTwo(its, source);
 if (only.has('3')) partThree(its);
+if (only.has('5')) partFive();
 console.log(`\n4. Peak RSS of the whole benchmark process: ${mib(process.resourceUsage().maxRSS * 1024)}`);

@@ -32,7 +32,7 @@ test('IRSA: the controller role is trusted by the cluster OIDC provider, no Pod 
 });
 
 test('interruption handling off: no queue, no rules, no interruption policy, an empty queue setting', () => {
-  const { template, karpenter, stack } = environment({ interruptionHandling: false });
+  const { template, karpenter, stack } = environment({ interruptionHandling: false, controller: KarpenterController.helmChart() });
   template.resourceCountIs('AWS::SQS::Queue', 0);
   template.resourceCountIs('AWS::Events::Rule', 0);
   expect(karpenter.interruptionQueue).toBeUndefined();
@@ -155,7 +155,9 @@ test('a node selector placement and user values reach the chart, user values win
 });
 
 test('Fargate placement with IRSA leaves the node affinity to the Fargate profile', () => {
-  const { template, stack } = environment({ placement: ControllerPlacement.fargate(), identityType: eks.IdentityType.IRSA });
+  const { template, stack } = environment({
+    placement: ControllerPlacement.fargate(), identityType: eks.IdentityType.IRSA, controller: KarpenterController.helmChart(),
+  });
   expect(helmValues(template, stack)).not.toContain('affinity');
 });
 

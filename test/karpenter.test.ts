@@ -1,9 +1,11 @@
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { exampleEnvironment } from './helpers/environment';
+import { testCluster, testStack } from './helpers/fixtures';
 import { logicalIdOf } from './helpers/resolve-template';
 import { KarpenterEnvironmentStack } from '../examples/environment/karpenter-environment-stack';
-import { INTERRUPTION_EVENT_KINDS } from '../lib';
+import { INTERRUPTION_EVENT_KINDS, Karpenter, KarpenterController } from '../lib';
 
 let stack: KarpenterEnvironmentStack;
 let template: Template;
@@ -119,17 +121,16 @@ describe('interruption queue', () => {
 describe('discovery tags', () => {
   test('tag the private subnets and the cluster security group through one custom resource', () => {
     const [tagger] = Object.values(resourcesOfType('Custom::KarpenterDiscoveryTags')) as any[];
-    const create = JSON.stringify(tagger.Properties.Create);
+    const listed = JSON.stringify(tagger.Properties.Resources);
     for (const subnet of stack.cluster.vpc.privateSubnets) {
-      expect(create).toContain(JSON.stringify(stack.resolve(subnet.subnetId)));
+      expect(listed).toContain(JSON.stringify(stack.resolve(subnet.subnetId)));
     }
     for (const subnet of stack.cluster.vpc.publicSubnets) {
-      expect(create).not.toContain(JSON.stringify(stack.resolve(subnet.subnetId)));
+      expect(listed).not.toContain(JSON.stringify(stack.resolve(subnet.subnetId)));
     }
-    expect(create).toContain('ClusterSecurityGroupId');
-    expect(create).toContain('karpenter.sh/discovery');
-    expect(create).toContain('createTags');
-    expect(JSON.stringify(tagger.Properties.Delete)).toContain('deleteTags');
+    expect(listed).toContain('ClusterSecurityGroupId');
+    expect(tagger.Properties.TagKey).toBe('karpenter.sh/discovery');
+    expect(tagger.Properties.TagValue).toEqual({ Ref: logicalIdOf(stack.cluster) });
   });
 
   test('the tagging permission is scoped to exactly those resources', () => {
@@ -145,8 +146,17 @@ describe('discovery tags', () => {
 });
 
 describe('controller engine (Helm)', () => {
+  let helmStack: Stack;
+  let helm: Karpenter;
+  let helmTemplate: Template;
+  beforeAll(() => {
+    helmStack = testStack();
+    helm = new Karpenter(helmStack, 'Karpenter', { cluster: testCluster(helmStack), controller: KarpenterController.helmChart() });
+    helmTemplate = Template.fromStack(helmStack);
+  });
+
   function chart(name: string): any {
-    return Object.values(resourcesOfType('Custom::AWSCDK-EKS-HelmChart')).find((c: any) => c.Properties.Chart === name);
+    return Object.values(helmTemplate.findResources('Custom::AWSCDK-EKS-HelmChart')).find((c: any) => c.Properties.Chart === name);
   }
 
   test('installs karpenter-crd and karpenter 1.14.1 from the upstream OCI registry into kube-system', () => {
@@ -160,19 +170,19 @@ describe('controller engine (Helm)', () => {
 
   test('the controller chart comes after the CRDs, its service account and its permissions', () => {
     const dependsOn: string[] = chart('karpenter').DependsOn;
-    expect(dependsOn).toContain(logicalIdOf(stack.karpenter.crdResource));
-    expect(dependsOn).toContain(logicalIdOf(stack.karpenter.controllerRole));
-    for (const policy of stack.karpenter.controllerPolicies.policies) {
+    expect(dependsOn).toContain(logicalIdOf(helm.crdResource));
+    expect(dependsOn).toContain(logicalIdOf(helm.controllerRole));
+    for (const policy of helm.controllerPolicies.policies) {
       expect(dependsOn).toContain(logicalIdOf(policy as iam.ManagedPolicy));
     }
     expect(dependsOn.some((id) => id.startsWith('KarpenterServiceAccountmanifest'))).toBe(true);
   });
 
   test('values carry the cluster name, the queue name, the service account and the placement', () => {
-    const values = stack.resolve(chart('karpenter').Properties.Values);
+    const values = helmStack.resolve(chart('karpenter').Properties.Values);
     const rendered = JSON.stringify(values);
     expect(rendered).toContain('\\"clusterName\\":\\"",{"Ref":"ClusterEB0386A7"}');
-    expect(rendered).toContain(`\\"interruptionQueue\\":\\"",{"Fn::GetAtt":["${logicalIdOf(stack.karpenter.interruptionQueue!)}","QueueName"]}`);
+    expect(rendered).toContain(`\\"interruptionQueue\\":\\"",{"Fn::GetAtt":["${logicalIdOf(helm.interruptionQueue!)}","QueueName"]}`);
     expect(rendered).toContain('\\"serviceAccount\\":{\\"create\\":false,\\"name\\":\\"karpenter\\"}');
     expect(rendered).toContain('{\\"key\\":\\"karpenter.sh/nodepool\\",\\"operator\\":\\"DoesNotExist\\"}');
   });

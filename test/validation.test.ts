@@ -39,11 +39,13 @@ test('an invalid service account name is refused', () => {
 });
 
 test('Pod Identity with a Fargate placement is refused, naming the fix', () => {
-  expect(karpenter({ placement: ControllerPlacement.fargate() })).toThrow(validationError(
+  expect(karpenter({ placement: ControllerPlacement.fargate(), identityType: eks.IdentityType.POD_IDENTITY })).toThrow(validationError(
     'Karpenter: identityType POD_IDENTITY cannot be used with placement ControllerPlacement.fargate(): the EKS Pod ' +
-      'Identity agent does not run on Fargate. Set identityType: eks.IdentityType.IRSA, or place the controller on a node group.',
+      'Identity agent does not run on Fargate. Remove identityType (IRSA is the default on Fargate) or set ' +
+      'identityType: eks.IdentityType.IRSA (the cluster needs an OIDC provider), or place the controller on a node group.',
   ));
   expect(karpenter({ placement: ControllerPlacement.fargate(), identityType: eks.IdentityType.IRSA })).not.toThrow();
+  expect(karpenter({ placement: ControllerPlacement.fargate() })).not.toThrow();
 });
 
 test('a queue with interruption handling off is refused', () => {

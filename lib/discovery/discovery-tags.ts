@@ -1,8 +1,9 @@
-import { Stack, Tags, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { handler, reconcileDiscoveryTags } from './discovery-tags-handler';
+import { InlineHandlerFunction, respond } from '../private/inline-function';
 import { DISCOVERY_TAG_KEY } from '../shared/tags';
 
 /** Properties of {@link DiscoveryTags}. */
@@ -20,16 +21,19 @@ export interface DiscoveryTagsProps {
  * terms find them.
  *
  * Subnets defined in this CDK app are tagged by CloudFormation when the cluster name is a literal. Everything
- * else (the security group EKS creates, subnets of an imported VPC, or any subnet when the cluster name is only
- * known at deploy time, since a `Ref` to the cluster on a subnet tag would be a dependency cycle) is tagged by a
- * custom resource that calls `ec2:CreateTags` on create and update and `ec2:DeleteTags` on delete, with
- * permissions scoped to exactly those resources.
+ * else (the security group EKS creates, subnets and security groups of an existing VPC, or any subnet when the
+ * cluster name is only known at deploy time, since a `Ref` to the cluster on a subnet tag would be a dependency
+ * cycle) is tagged by a custom resource backed by a small Lambda function: `ec2:CreateTags` on create,
+ * `ec2:DeleteTags` on the resources dropped from the list on update, `ec2:DeleteTags` on delete. It is idempotent,
+ * skips resources that no longer exist when untagging, and never removes a tag whose value is another cluster's.
+ * Its permissions: `CreateTags` on exactly those resources and only for the discovery tag; `DeleteTags` only of the
+ * discovery tag, only on subnets and security groups whose tag names this cluster.
  *
  * @see https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/#4-install-karpenter
  */
 export class DiscoveryTags extends Construct {
   /** The custom resource tagging what CloudFormation cannot, if any. */
-  public readonly customResource?: cr.AwsCustomResource;
+  public readonly customResource?: CustomResource;
 
   /** IDs of the resources tagged by the custom resource. */
   public readonly taggedByCustomResource: string[];
@@ -62,26 +66,44 @@ export class DiscoveryTags extends Construct {
       return;
     }
 
-    const resources = viaCustomResource.map((resource) => resource.id);
-    const tags = [{ Key: DISCOVERY_TAG_KEY, Value: props.clusterName }];
-    const createTags: cr.AwsSdkCall = {
-      service: 'EC2',
-      action: 'createTags',
-      parameters: { Resources: resources, Tags: tags },
-      physicalResourceId: cr.PhysicalResourceId.of(`${DISCOVERY_TAG_KEY}`),
-    };
-    this.customResource = new cr.AwsCustomResource(this, 'Resource', {
-      resourceType: 'Custom::KarpenterDiscoveryTags',
-      onCreate: createTags,
-      onUpdate: createTags,
-      onDelete: { service: 'EC2', action: 'deleteTags', parameters: { Resources: resources, Tags: tags } },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({
-          actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
-          resources: viaCustomResource.map((resource) => resource.arn),
-        }),
-      ]),
-      installLatestAwsSdk: false,
+    const tagger = new InlineHandlerFunction(this, 'Handler', {
+      description: `Tags subnets and security groups with ${DISCOVERY_TAG_KEY} for Karpenter`,
+      functions: [respond, reconcileDiscoveryTags, handler],
+      timeout: Duration.minutes(2),
     });
+    const onlyTheDiscoveryTag = { 'ForAllValues:StringEquals': { 'aws:TagKeys': [DISCOVERY_TAG_KEY] } };
+    tagger.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TagTheseResources',
+      actions: ['ec2:CreateTags'],
+      resources: viaCustomResource.map((resource) => resource.arn),
+      conditions: {
+        ...onlyTheDiscoveryTag,
+        StringEquals: { [`aws:RequestTag/${DISCOVERY_TAG_KEY}`]: props.clusterName },
+      },
+    }));
+    // Untagging on update covers resources dropped from the list, whose ARNs are no longer known: scope it by the
+    // tag itself (only this cluster's discovery tag, only on subnets and security groups of this account and region).
+    tagger.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'UntagThisClustersResources',
+      actions: ['ec2:DeleteTags'],
+      resources: ['subnet', 'security-group'].map((resource) => stack.formatArn({ service: 'ec2', resource, resourceName: '*' })),
+      conditions: {
+        ...onlyTheDiscoveryTag,
+        StringEquals: { [`aws:ResourceTag/${DISCOVERY_TAG_KEY}`]: props.clusterName },
+      },
+    }));
+
+    this.customResource = new CustomResource(this, 'Resource', {
+      resourceType: 'Custom::KarpenterDiscoveryTags',
+      serviceToken: tagger.function.functionArn,
+      serviceTimeout: Duration.minutes(3),
+      properties: {
+        TagKey: DISCOVERY_TAG_KEY,
+        TagValue: props.clusterName,
+        Resources: this.taggedByCustomResource,
+      },
+    });
+    // The permissions must outlive the resource, so that it can untag on delete.
+    this.customResource.node.addDependency(tagger);
   }
 }

@@ -1,5 +1,6 @@
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
+import { bindBundledController, BundledControllerOptions } from './bundled-engine';
 import { ControllerPlacement } from './controller-placement';
 import { bindHelmChartController, HelmChartControllerOptions } from './helm-engine';
 
@@ -36,6 +37,7 @@ type Binder = (scope: Construct, context: ControllerEngineContext) => Controller
  * The engine that runs Karpenter in the cluster: the choice between engines.
  *
  * @example
+ * KarpenterController.bundled({ replicas: 2 })
  * KarpenterController.helmChart({ version: '1.14.1' })
  */
 export class KarpenterController {
@@ -51,8 +53,23 @@ export class KarpenterController {
     return new KarpenterController('helm-chart', (scope, context) => bindHelmChartController(scope, context, options));
   }
 
+  /**
+   * The TypeScript controller shipped in this package, deployed in the same stack: its image (built by `cdk deploy`
+   * from the bundle in the package, or a prebuilt one), the CRDs from the upstream `karpenter-crd` chart, least
+   * privilege RBAC, a Deployment (2 replicas with leader election, spread over zones and nodes, never on capacity
+   * Karpenter manages, restricted security context, probes), a PodDisruptionBudget and a metrics Service.
+   * `cdk synth` needs no Docker.
+   *
+   * @throws ValidationError for a version that is not semantic, replicas below 1, requests above limits, or a
+   * batch idle duration longer than the batch maximum.
+   * @see https://karpenter.sh/docs/reference/settings/
+   */
+  public static bundled(options: BundledControllerOptions = {}): KarpenterController {
+    return new KarpenterController('bundled', (scope, context) => bindBundledController(scope, context, options));
+  }
+
   private constructor(
-    /** Short name of the engine (`helm-chart`). */
+    /** Short name of the engine (`helm-chart`, `bundled`). */
     public readonly engineName: string,
     private readonly binder: Binder,
   ) {}

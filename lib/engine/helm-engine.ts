@@ -2,16 +2,11 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { Construct } from 'constructs';
 import type { ControllerEngineBinding, ControllerEngineContext } from './controller-engine';
+import { addKarpenterCrdChart, chartRepository, DEFAULT_KARPENTER_VERSION, validateKarpenterVersion } from './crd-chart';
 import { deepMerge, valueAtPath } from '../private/deep-merge';
 import { fail } from '../private/errors';
 
-/** The Karpenter release the Helm engine installs unless told otherwise. */
-export const DEFAULT_KARPENTER_VERSION = '1.14.1';
-
-/** The OCI registry path of the upstream charts. */
-export const KARPENTER_CHART_REPOSITORY = 'oci://public.ecr.aws/karpenter';
-
-const SEMANTIC_VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+export { DEFAULT_KARPENTER_VERSION, KARPENTER_CHART_REPOSITORY } from './crd-chart';
 
 /** Options of {@link KarpenterController.helmChart}. */
 export interface HelmChartControllerOptions {
@@ -113,27 +108,11 @@ export function bindHelmChartController(
   options: HelmChartControllerOptions,
 ): ControllerEngineBinding {
   const version = options.version ?? DEFAULT_KARPENTER_VERSION;
-  if (!Token.isUnresolved(version) && !SEMANTIC_VERSION.test(version)) {
-    fail(
-      `KarpenterController.helmChart: version "${version}" is not a semantic version. ` +
-        `Use MAJOR.MINOR.PATCH without a "v" prefix, e.g. "${DEFAULT_KARPENTER_VERSION}".`,
-      scope,
-    );
-  }
-  const repository = (options.repository ?? KARPENTER_CHART_REPOSITORY).replace(/\/+$/, '');
+  validateKarpenterVersion('KarpenterController.helmChart', version, scope);
+  const repository = chartRepository(options.repository);
   const timeout = options.timeout ?? Duration.minutes(5);
 
-  const crds = new eks.HelmChart(scope, 'CrdChart', {
-    cluster: context.cluster,
-    chart: 'karpenter-crd',
-    repository: `${repository}/karpenter-crd`,
-    release: 'karpenter-crd',
-    version,
-    namespace: context.namespace,
-    createNamespace: false,
-    wait: true,
-    timeout,
-  });
+  const crds = addKarpenterCrdChart(scope, context, { version, repository, timeout });
 
   const controller = new eks.HelmChart(scope, 'Chart', {
     cluster: context.cluster,

@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -6,8 +7,12 @@ import { Construct } from 'constructs';
 /** Properties of {@link InterruptionQueue}. */
 export interface InterruptionQueueProps {
   /**
-   * A customer managed KMS key to encrypt the queue with. EventBridge is granted use of the key by the rules.
+   * A customer managed KMS key to encrypt the queue with. When the key is defined in this app, its key policy lets
+   * EventBridge (`events.amazonaws.com`) use it to deliver events (`kms:GenerateDataKey`, `kms:Decrypt`), only from
+   * rules of this account; for an imported key, add that statement to its policy yourself.
    *
+   * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html#eb-sqs-encrypted
+
    * @default - SSE-SQS (SQS managed keys), as upstream
    */
   readonly encryptionKey?: kms.IKey;
@@ -37,5 +42,16 @@ export class InterruptionQueue extends Construct {
       encryptionMasterKey: props.encryptionKey,
       enforceSSL: true,
     });
+    // EventBridge encrypts the events it sends with the queue's key: allow it, for this account's rules only.
+    props.encryptionKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowEventBridgeToSendInterruptionEvents',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:rule/*` },
+      },
+    }), true);
   }
 }

@@ -2,7 +2,13 @@ import { Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { IConstruct } from 'constructs';
 import { fail } from './errors';
+import type { ControllerPlacement } from '../engine/controller-placement';
 import type { KarpenterProps } from '../karpenter';
+
+/** The controller identity when none is given: IRSA on Fargate (no Pod Identity agent there), Pod Identity elsewhere. */
+export function defaultIdentityType(placement: ControllerPlacement | undefined): eks.IdentityType {
+  return placement?.onFargate ? eks.IdentityType.IRSA : eks.IdentityType.POD_IDENTITY;
+}
 
 const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RFC1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -29,11 +35,37 @@ export function validateKarpenterProps(scope: IConstruct, props: KarpenterProps)
     );
   }
 
-  const identityType = props.identityType ?? eks.IdentityType.POD_IDENTITY;
+  const identityType = props.identityType ?? defaultIdentityType(props.placement);
   if (props.placement?.onFargate && identityType === eks.IdentityType.POD_IDENTITY) {
     fail(
       'Karpenter: identityType POD_IDENTITY cannot be used with placement ControllerPlacement.fargate(): the EKS ' +
-        'Pod Identity agent does not run on Fargate. Set identityType: eks.IdentityType.IRSA, or place the controller on a node group.',
+        'Pod Identity agent does not run on Fargate. Remove identityType (IRSA is the default on Fargate) or set ' +
+        'identityType: eks.IdentityType.IRSA (the cluster needs an OIDC provider), or place the controller on a node group.',
+      scope,
+    );
+  }
+  if (identityType === eks.IdentityType.IRSA && !hasOpenIdConnectProvider(props.cluster)) {
+    fail(
+      `Karpenter: identityType IRSA${props.placement?.onFargate ? ' (the identity on Fargate)' : ''} needs the ` +
+        'cluster\'s OIDC provider, but the cluster was imported without openIdConnectProvider. Pass ' +
+        'openIdConnectProvider to eks.Cluster.fromClusterAttributes (e.g. iam.OpenIdConnectProvider.' +
+        'fromOpenIdConnectProviderArn with the ARN of the cluster\'s IAM OIDC provider).',
+      scope,
+    );
+  }
+
+  const drain = props.cleanupDrainTimeout;
+  if (drain && (drain.toSeconds() < 0 || drain.toSeconds() > 780)) {
+    fail(
+      `Karpenter: cleanupDrainTimeout is ${drain.toSeconds()} seconds; the cleanup runs at most 14 minutes and needs ` +
+        'one of them to terminate what is left. Use 0 to 13 minutes, e.g. Duration.minutes(5).',
+      scope,
+    );
+  }
+  if (props.cleanupOnDelete === false && drain) {
+    fail(
+      'Karpenter: cleanupDrainTimeout was given but cleanupOnDelete is false, so there is no cleanup to wait in. ' +
+        'Remove cleanupDrainTimeout, or set cleanupOnDelete to true.',
       scope,
     );
   }
@@ -60,5 +92,17 @@ export function validateKarpenterProps(scope: IConstruct, props: KarpenterProps)
         'the construct create one.',
       scope,
     );
+  }
+}
+
+/** Whether the cluster has (or, for a cluster of this app, can create) an IAM OIDC provider. */
+function hasOpenIdConnectProvider(cluster: eks.ICluster): boolean {
+  if (cluster instanceof eks.Cluster) {
+    return true;
+  }
+  try {
+    return cluster.openIdConnectProvider !== undefined;
+  } catch {
+    return false;
   }
 }

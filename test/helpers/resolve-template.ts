@@ -318,3 +318,10 @@ function splitOnce(text: string, separator: string): [string, string] {
   const index = text.indexOf(separator);
   return index < 0 ? [text, ''] : [text.slice(0, index), text.slice(index + separator.length)];
 }
+
+/** The logical IDs of every CloudFormation resource at or below a construct (an engine may be several resources). */
+export function cfnLogicalIds(construct: IConstruct): string[] {
+  return construct.node.findAll()
+    .filter((child): child is CfnElement => CfnElement.isCfnElement(child) && (child as any).cfnResourceType !== undefined)
+    .map((element) => Stack.of(construct).getLogicalId(element));
+}
