@@ -57,7 +57,7 @@ test('a customer managed key encrypts the queue and EventBridge may use it', () 
   template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
   const key = template.findResources('AWS::KMS::Key')[keyId];
   const eventsStatements = key.Properties.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service === 'events.amazonaws.com');
-  expect(eventsStatements.flatMap((s: any) => [s.Action].flat())).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+  expect(eventsStatements.flatMap((s: any) => [s.Action].flat())).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey']));
 });
 
 test('a node role you bring is used as it is, passed and granted access', () => {
@@ -168,4 +168,18 @@ test('the controller may decrypt a queue encrypted with a customer managed key',
   const controllerPolicy = policies.find((p) =>
     JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: logicalIdOf(karpenter.controllerRole) }]));
   expect(controllerPolicy.Properties.PolicyDocument.Statement).toContainEqual({ Action: 'kms:Decrypt', Effect: 'Allow', Resource: keyArn });
+});
+
+test('with a customer managed key, sends stay scoped to the rules and EventBridge gets no unconditional key grant', () => {
+  const { template, stack } = environment({ controller: KarpenterController.helmChart() }, (s) => ({ interruptionQueueEncryptionKey: new kms.Key(s, 'QueueKey') }));
+  const queuePolicy = Object.values(template.findResources('AWS::SQS::QueuePolicy'))[0] as any;
+  const sends = queuePolicy.Properties.PolicyDocument.Statement.filter((s: any) => s.Effect === 'Allow');
+  expect(sends).toHaveLength(5);
+  for (const send of sends) {
+    expect(send.Action).toBe('sqs:SendMessage');
+    expect(send.Condition.ArnEquals['aws:SourceArn']).toBeDefined();
+  }
+  const key = template.findResources('AWS::KMS::Key')[logicalIdOf(stack.node.findChild('QueueKey'))];
+  const unconditional = key.Properties.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service === 'events.amazonaws.com' && !s.Condition);
+  expect(unconditional).toEqual([]);
 });
