@@ -4,9 +4,10 @@
  * it reads the environment, and exits 2 with a readable message on bad settings (never a stack trace).
  */
 import * as os from 'node:os';
-import { AwsApis, AwsCloudProvider, sdkApis } from './aws';
+import { AwsApis, AwsCloudProvider, retryingApis, sdkApis } from './aws';
 import { EC2NodeClass } from './aws/ec2-node-class';
 import { CloudProvider } from './cloudprovider/types';
+import { ResilienceControllers, resilienceControllers, ResilienceControllersOptions } from './garbage-collection/register';
 import { KubeApi } from './kube/api';
 import { ClientNodeApi, loadKubeConfig } from './kube/client-node-api';
 import { RealTimers, Timers } from './kube/timers';
@@ -49,6 +50,8 @@ export interface StartControllerOptions {
   readonly tuning?: OperatorOptions['tuning'];
   /** Called when leadership is lost. @default - log, stop and exit the process (as upstream) */
   readonly onLeadershipLost?: () => void;
+  /** Garbage collection and interruption: the SQS API (mocked in tests) and test knobs. */
+  readonly resilience?: Pick<ResilienceControllersOptions, 'sqs' | 'tuning'>;
 }
 
 export interface RunningController {
@@ -58,6 +61,8 @@ export interface RunningController {
   readonly cloudProvider: CloudProvider;
   readonly metricsPort: number;
   readonly healthProbePort: number;
+  /** Garbage collection and interruption controllers. */
+  readonly resilience: ResilienceControllers;
   stop(): Promise<void>;
 }
 
@@ -77,11 +82,18 @@ export async function startController(options: StartControllerOptions = {}): Pro
   const getNodeClass = (name: string) => operator?.nodeClass(name);
   let cloudProvider: CloudProvider;
   let aws: AwsCloudProvider | undefined;
+  let awsApis: AwsApis | undefined;
+  let awsRegion = '';
   if (typeof options.cloudProvider === 'function') {cloudProvider = options.cloudProvider({ settings, timers, logger, getNodeClass });} else if (options.cloudProvider) {cloudProvider = options.cloudProvider;} else {
     const region = settings.awsRegion ?? process.env.AWS_DEFAULT_REGION;
     if (!region) throw new SettingsError(['AWS_REGION is required for the AWS cloud provider: set it to the cluster\'s region, e.g. "us-west-2"']);
+    awsApis = retryingApis(options.awsApis ?? sdkApis(region), {
+      sleep: ms => new Promise(resolve => timers.setTimeout(resolve, ms)),
+      onRetry: (call, attempt, error, delayMs) => logger.warn('aws call throttled, retrying', { call, attempt, delayMs, error: errorField(error) }),
+    });
+    awsRegion = region;
     aws = new AwsCloudProvider({
-      apis: options.awsApis ?? sdkApis(region),
+      apis: awsApis,
       clusterName: settings.clusterName,
       region,
       clock: timers,
@@ -119,7 +131,21 @@ export async function startController(options: StartControllerOptions = {}): Pro
     await Promise.all(servers.map(s => s.close()));
     throw new Error(`starting the metrics and health servers on ports ${settings.metricsPort} and ${settings.healthProbePort}`, { cause: e });
   }
+  const op = operator;
+  const resilience = resilienceControllers({
+    ...options.resilience,
+    settings,
+    api,
+    cluster: op.cluster,
+    cloudProvider,
+    logger,
+    metrics,
+    timers,
+    active: () => op.isLeader() && op.synced(),
+    aws: aws && awsApis ? { provider: aws, apis: awsApis, region: awsRegion } : undefined,
+  });
   operator.start();
+  resilience.start();
   logger.info('starting controller', {
     version: VERSION,
     clusterName: settings.clusterName,
@@ -133,6 +159,7 @@ export async function startController(options: StartControllerOptions = {}): Pro
   async function stop(): Promise<void> {
     stopping ??= (async () => {
       logger.info('shutting down controller', { identity });
+      await resilience.stop();
       await operator!.stop();
       await Promise.all(servers.map(s => s.close()));
       if (timers instanceof RealTimers) timers.clearAll();
@@ -140,7 +167,7 @@ export async function startController(options: StartControllerOptions = {}): Pro
     return stopping;
   }
   return {
-    settings, operator, metrics, cloudProvider, metricsPort: servers[0].port, healthProbePort: servers[1].port, stop,
+    settings, operator, metrics, cloudProvider, metricsPort: servers[0].port, healthProbePort: servers[1].port, resilience, stop,
   };
 }
 

@@ -4,6 +4,7 @@
  * port (KubeApi, CloudProvider, Timers), so tests run it in-process against fakes.
  */
 import { CloudProvider } from './cloudprovider/types';
+import { NodeClassForDrift } from './core/disruption/drift-detection';
 import { NodeTermination } from './core/lifecycle/node-termination';
 import { NodeClaimLifecycle } from './core/lifecycle/nodeclaim-lifecycle';
 import { Batcher } from './core/provisioning/batcher';
@@ -12,9 +13,11 @@ import { Provisioner } from './core/provisioning/provisioner';
 import { parseResources } from './core/resources';
 import { ClusterState } from './core/state/cluster-state';
 import {
-  ClusterDaemonSet, ClusterNode, ClusterNodeClaim, ClusterNodePool, ClusterPod, Condition, TERMINATION_FINALIZER,
+  ClusterDaemonSet, ClusterNode, ClusterNodeClaim, ClusterNodePool, ClusterPdb, ClusterPod, Condition, TERMINATION_FINALIZER,
 } from './core/state/objects';
-import { KubeApi, KubeObject } from './kube/api';
+import { DisruptionController } from './disruption/disruption-controller';
+import { NodeClaimDisruption } from './disruption/nodeclaim-disruption';
+import { isNotFound, KubeApi, KubeObject } from './kube/api';
 import { Informer } from './kube/informer';
 import { LeaderElector } from './kube/leader-election';
 import { DAEMONSETS, EC2NODECLASSES, NODECLAIMS, NODEPOOLS, NODES, PDBS, PODS, ApiResource } from './kube/resources';
@@ -55,6 +58,14 @@ export interface OperatorOptions {
     readonly renewDeadlineMs?: number;
     readonly retryPeriodMs?: number;
     readonly watchTimeoutSeconds?: number;
+    /** Disruption decision poll (upstream: 10 s). */
+    readonly disruptionPollMs?: number;
+    /** Wait between a disruption decision and its validation (upstream: 15 s). */
+    readonly validationPeriodMs?: number;
+    /** How often a running disruption command checks its replacements. */
+    readonly replacementPollMs?: number;
+    /** Drift re-check without events (upstream: 5 min). */
+    readonly driftPollMs?: number;
   };
 }
 
@@ -66,12 +77,15 @@ export class Operator {
   readonly provisioner: Provisioner;
   readonly lifecycle: NodeClaimLifecycle;
   readonly termination: NodeTermination;
+  readonly disruption: DisruptionController;
+  readonly nodeClaimDisruption: NodeClaimDisruption;
   readonly batcher: Batcher;
   readonly elector: LeaderElector | undefined;
   private readonly nodeClasses: Informer<NodeClassObject>;
   private readonly lifecycleQueue: WorkQueue;
   private readonly terminationQueue: WorkQueue;
   private readonly nodeClassQueue: WorkQueue;
+  private readonly nodeClaimDisruptionQueue: WorkQueue;
   private readonly workers: Array<Promise<void>> = [];
   private leading = false;
   private started = false;
@@ -95,13 +109,14 @@ export class Operator {
     const nodeClaims = informer<ClusterNodeClaim & KubeObject>(NODECLAIMS);
     const nodePools = informer<ClusterNodePool & KubeObject>(NODEPOOLS);
     const daemonSets = informer<ClusterDaemonSet & KubeObject>(DAEMONSETS);
-    informer<KubeObject>(PDBS);
+    const pdbs = informer<ClusterPdb & KubeObject>(PDBS);
     this.nodeClasses = informer<NodeClassObject>(EC2NODECLASSES);
 
     const queue = (name: string) => new WorkQueue({ name, timers, metrics });
     this.lifecycleQueue = queue('nodeclaim.lifecycle');
     this.terminationQueue = queue('node.termination');
     this.nodeClassQueue = queue('nodeclass');
+    this.nodeClaimDisruptionQueue = queue('nodeclaim.disruption');
 
     this.provisioner = new Provisioner({
       cluster: this.cluster,
@@ -118,7 +133,46 @@ export class Operator {
       cluster: this.cluster, cloudProvider, writer, events, logger, clock: timers, metrics, pollMs: tuning.lifecyclePollMs,
     });
     this.termination = new NodeTermination({
-      cluster: this.cluster, cloudProvider, writer, events, logger, clock: timers, metrics, pollMs: tuning.terminationPollMs,
+      cluster: this.cluster,
+      cloudProvider,
+      writer,
+      events,
+      logger,
+      clock: timers,
+      metrics,
+      pollMs: tuning.terminationPollMs,
+      deletePod: async (namespace, name, gracePeriodSeconds) => {
+        try {
+          await api.delete(PODS, name, { namespace, gracePeriodSeconds });
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      },
+    });
+    this.nodeClaimDisruption = new NodeClaimDisruption({
+      cluster: this.cluster,
+      cloudProvider,
+      writer,
+      events,
+      logger,
+      clock: timers,
+      metrics,
+      nodeClass: name => this.nodeClasses.get(name) as unknown as NodeClassForDrift | undefined,
+      driftPollMs: tuning.driftPollMs,
+    });
+    this.disruption = new DisruptionController({
+      cluster: this.cluster,
+      cloudProvider,
+      writer,
+      events,
+      logger,
+      timers,
+      metrics,
+      active: () => this.leading && !this.stopped && this.synced(),
+      options: { spotToSpotConsolidation: settings.featureGates.SpotToSpotConsolidation === true },
+      pollMs: tuning.disruptionPollMs,
+      validationPeriodMs: tuning.validationPeriodMs,
+      replacementPollMs: tuning.replacementPollMs,
     });
     this.batcher = new Batcher({
       idleMs: settings.batchIdleDurationMs,
@@ -132,9 +186,17 @@ export class Operator {
       add: p => this.onPod(p),
       update: (_, p) => this.onPod(p),
       delete: p => {
-        this.cluster.deletePod(p);
-        if (p.spec?.nodeName) this.enqueueNodeTermination(p.spec.nodeName);
+        this.cluster.deletePod(p, this.synced() ? timers.nowMs() : undefined);
+        if (p.spec?.nodeName) {
+          this.enqueueNodeTermination(p.spec.nodeName);
+          this.enqueueNodeClaimDisruption(p.spec.nodeName);
+        }
       },
+    });
+    pdbs.on({
+      add: pdb => this.cluster.upsertPdb(pdb),
+      update: (_, pdb) => this.cluster.upsertPdb(pdb),
+      delete: pdb => this.cluster.deletePdb(pdb),
     });
     nodes.on({
       add: n => this.onNode(n),
@@ -154,8 +216,8 @@ export class Operator {
       },
     });
     nodePools.on({
-      add: np => { this.cluster.upsertNodePool(np); this.triggerIfPending(); },
-      update: (_, np) => { this.cluster.upsertNodePool(np); this.triggerIfPending(); },
+      add: np => { this.cluster.upsertNodePool(np); this.triggerIfPending(); this.enqueueAllNodeClaimDisruption(); },
+      update: (_, np) => { this.cluster.upsertNodePool(np); this.triggerIfPending(); this.enqueueAllNodeClaimDisruption(); },
       delete: np => this.cluster.deleteNodePool(np),
     });
     daemonSets.on({
@@ -168,6 +230,9 @@ export class Operator {
       update: (old, nc) => {
         // status-only updates come from this controller: requeue only on spec changes (and resyncs)
         if (old === nc || JSON.stringify(old.spec) !== JSON.stringify(nc.spec)) this.nodeClassQueue.add(nc.metadata.name);
+        if (old === nc || JSON.stringify(old.spec) !== JSON.stringify(nc.spec) || JSON.stringify(old.status) !== JSON.stringify(nc.status)) {
+          this.enqueueAllNodeClaimDisruption();
+        }
         this.triggerIfPending();
       },
     });
@@ -212,7 +277,16 @@ export class Operator {
       runWorkers({ queue: this.lifecycleQueue, reconcile: k => this.lifecycle.reconcile(k), concurrency: 10, logger, metrics, active }),
       runWorkers({ queue: this.terminationQueue, reconcile: k => this.termination.reconcile(k), concurrency: 5, logger, metrics, active }),
       runWorkers({ queue: this.nodeClassQueue, reconcile: k => this.reconcileNodeClass(k), concurrency: 2, logger, metrics, active }),
+      runWorkers({
+        queue: this.nodeClaimDisruptionQueue,
+        reconcile: k => this.nodeClaimDisruption.reconcile(k),
+        concurrency: 5,
+        logger,
+        metrics,
+        active: () => active() && this.synced(),
+      }),
     );
+    this.disruption.start();
     this.scheduleGauges();
     if (this.elector) this.elector.start();
     else this.startLeading();
@@ -226,6 +300,8 @@ export class Operator {
     this.lifecycleQueue.shutdown();
     this.terminationQueue.shutdown();
     this.nodeClassQueue.shutdown();
+    this.nodeClaimDisruptionQueue.shutdown();
+    await this.disruption.stop();
     await this.elector?.stop();
     await Promise.race([Promise.all(this.workers), new Promise(r => setTimeout(r, 5_000).unref())]);
     await this.batcher.idleWait();
@@ -259,6 +335,18 @@ export class Operator {
     for (const nc of this.cluster.nodeClaims.values()) this.lifecycleQueue.add(nc.metadata.name);
     for (const n of this.cluster.nodes.values()) if (n.metadata.deletionTimestamp) this.terminationQueue.add(n.metadata.name);
     for (const nc of this.nodeClasses.list()) this.nodeClassQueue.add(nc.metadata.name);
+    this.enqueueAllNodeClaimDisruption();
+  }
+
+  private enqueueAllNodeClaimDisruption(): void {
+    for (const nc of this.cluster.nodeClaims.values()) this.nodeClaimDisruptionQueue.add(nc.metadata.name);
+  }
+
+  /** A pod event on a node: its NodeClaim's Consolidatable condition restarts its wait. */
+  private enqueueNodeClaimDisruption(nodeName: string): void {
+    const providerID = this.cluster.nodes.get(nodeName)?.spec?.providerID;
+    const nc = providerID ? this.cluster.nodeClaimByProviderID(providerID) : undefined;
+    if (nc) this.nodeClaimDisruptionQueue.add(nc.metadata.name);
   }
 
   private async provisionOnce(): Promise<void> {
@@ -277,7 +365,10 @@ export class Operator {
   }
 
   private onPod(p: ClusterPod): void {
-    this.cluster.upsertPod(p);
+    const before = this.cluster.pods.get(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`);
+    this.cluster.upsertPod(p, this.synced() ? this.opts.timers.nowMs() : undefined);
+    if (before?.spec?.nodeName && before.spec.nodeName !== p.spec?.nodeName) this.enqueueNodeClaimDisruption(before.spec.nodeName);
+    if (p.spec?.nodeName && before?.spec?.nodeName !== p.spec.nodeName) this.enqueueNodeClaimDisruption(p.spec.nodeName);
     if (this.leading && isProvisionable(p)) this.batcher.trigger();
     if (p.spec?.nodeName) {
       const node = this.cluster.nodes.get(p.spec.nodeName);
@@ -298,6 +389,7 @@ export class Operator {
   private onNodeClaim(nc: ClusterNodeClaim): void {
     this.cluster.upsertNodeClaim(nc);
     this.lifecycleQueue.add(nc.metadata.name);
+    this.nodeClaimDisruptionQueue.add(nc.metadata.name);
   }
 
   private enqueueNodeTermination(nodeName: string): void {

@@ -45,6 +45,9 @@ export interface IamApi {
   tagInstanceProfile(input: iam.TagInstanceProfileCommandInput): Promise<Out<iam.TagInstanceProfileCommandOutput>>;
   addRoleToInstanceProfile(input: iam.AddRoleToInstanceProfileCommandInput): Promise<Out<iam.AddRoleToInstanceProfileCommandOutput>>;
   removeRoleFromInstanceProfile(input: iam.RemoveRoleFromInstanceProfileCommandInput): Promise<Out<iam.RemoveRoleFromInstanceProfileCommandOutput>>;
+  /** Garbage collection of the profiles of deleted EC2NodeClasses. */
+  listInstanceProfiles(input: iam.ListInstanceProfilesCommandInput): Promise<Out<iam.ListInstanceProfilesCommandOutput>>;
+  deleteInstanceProfile(input: iam.DeleteInstanceProfileCommandInput): Promise<Out<iam.DeleteInstanceProfileCommandOutput>>;
 }
 
 /** The five APIs together. */
@@ -92,6 +95,8 @@ export function iamApi(client: iam.IAMClient): IamApi {
     tagInstanceProfile: (i) => client.send(new iam.TagInstanceProfileCommand(i)),
     addRoleToInstanceProfile: (i) => client.send(new iam.AddRoleToInstanceProfileCommand(i)),
     removeRoleFromInstanceProfile: (i) => client.send(new iam.RemoveRoleFromInstanceProfileCommand(i)),
+    listInstanceProfiles: (i) => client.send(new iam.ListInstanceProfilesCommand(i)),
+    deleteInstanceProfile: (i) => client.send(new iam.DeleteInstanceProfileCommand(i)),
   };
 }
 

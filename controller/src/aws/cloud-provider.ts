@@ -146,6 +146,9 @@ export class AwsCloudProvider implements CloudProvider {
 
   private async launch(nodeClaim: NodeClaim, name: string): Promise<NodeClaim> {
     const nodeClass = await this.readyNodeClass(nodeClaim.spec.nodeClassRef, `nodeclaim ${name}`);
+    // a crash between CreateFleet and the status write leaves an instance tagged with this NodeClaim: adopt it
+    const existing = nodeClaim.metadata.name ? await this.findLaunched(nodeClaim.metadata.name) : undefined;
+    if (existing) return this.adopt(nodeClaim, nodeClass, existing);
     const nodePool = nodeClaim.metadata.labels?.[LABEL_NODEPOOL] ?? '';
     const reqs = Requirements.fromNodeSelectorRequirements(nodeClaim.spec.requirements);
     const requests = parseResources(nodeClaim.spec.resources?.requests);
@@ -274,6 +277,48 @@ export class AwsCloudProvider implements CloudProvider {
         ...(amiId ? { imageID: amiId } : {}),
         capacity: formatResources(it.capacity),
         allocatable: formatResources(it.allocatable),
+      },
+    };
+  }
+
+  /**
+   * The live instance of this cluster already launched for a NodeClaim (tagged `karpenter.sh/nodeclaim=<name>`), if
+   * any: the oldest, should there be several.
+   */
+  async findLaunched(nodeClaimName: string): Promise<Instance | undefined> {
+    let out;
+    try {
+      out = await this.opts.apis.ec2.describeInstances({
+        Filters: [
+          { Name: `tag:${TAG_CLUSTER_PREFIX}${this.opts.clusterName}`, Values: ['owned'] },
+          { Name: `tag:${TAG_NODE_CLAIM}`, Values: [nodeClaimName] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      });
+    } catch (cause) {
+      throw new Error(`looking up an instance already launched for nodeclaim ${nodeClaimName}`, { cause });
+    }
+    const found = (out.Reservations ?? []).flatMap(r => r.Instances ?? [])
+      .filter(i => i.InstanceId && tagMap(i.Tags)[TAG_NODE_CLAIM] === nodeClaimName);
+    found.sort((a, b) => new Date(a.LaunchTime ?? 0).getTime() - new Date(b.LaunchTime ?? 0).getTime() ||
+      (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
+    return found[0];
+  }
+
+  /** The NodeClaim launched as `instance` (the same shape `launch` returns). */
+  private async adopt(nodeClaim: NodeClaim, nodeClass: EC2NodeClass, instance: Instance): Promise<NodeClaim> {
+    const it = (await this.instanceTypes.list(nodeClass)).find(t => t.name === instance.InstanceType);
+    const described = this.toNodeClaim(instance);
+    return {
+      ...nodeClaim,
+      metadata: {
+        ...nodeClaim.metadata,
+        labels: { ...nodeClaim.metadata.labels, ...it?.labels, ...described.metadata.labels },
+      },
+      status: {
+        ...nodeClaim.status,
+        ...described.status,
+        ...(it ? { capacity: formatResources(it.capacity), allocatable: formatResources(it.allocatable) } : {}),
       },
     };
   }

@@ -12,3 +12,4 @@ export * from './node-class-reconciler';
 export * from './pricing';
 export * from './unavailable-offerings';
 export * from './user-data';
+export * from './retry';

@@ -4,6 +4,10 @@
  * (cloudprovider, interruption) through the same object.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  ClusterMetricsSource, collectNodeClaimConditions, collectNodesAllocatable, collectPodsState, POD_STATE_LABELS, PodStateLabels,
+} from './cluster-metrics';
+import type { InstanceType } from '../cloudprovider/instance-type';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
@@ -25,6 +29,7 @@ export class Metrics {
   readonly nodesAllocatable: Gauge<'node_name' | 'nodepool' | 'resource_type' | 'instance_type' | 'capacity_type' | 'zone'>;
   readonly nodesTerminationDuration: Histogram<'nodepool'>;
   // pods
+  readonly podsState: Gauge<PodStateLabels>;
   readonly podsEvictionRequests: Counter<'code'>;
   readonly podsDrained: Counter<'reason'>;
   readonly podsSchedulingDecisionDuration: Histogram;
@@ -64,6 +69,8 @@ export class Metrics {
   // client
   readonly clientRequests: Counter<'code' | 'method'>;
   readonly buildInfo: Gauge<'version' | 'goversion' | 'commit'>;
+  /** The cluster state the scrape-time gauges read (nodes allocatable, pods state, nodeclaim conditions). */
+  private cluster: ClusterMetricsSource | undefined;
 
   constructor(opts: { defaultMetrics?: boolean; version?: string } = {}) {
     const r = [this.registry];
@@ -73,7 +80,18 @@ export class Metrics {
       labelNames,
       registers: r,
     });
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers: r });
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- prom-client calls `collect` with the gauge as `this`
+    const self = this;
+    /** `fromCluster` recomputes the gauge from the cluster state at each scrape (once a source is set). */
+    type FromCluster<L extends string> = (g: Gauge<L>, c: ClusterMetricsSource) => void;
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fromCluster?: FromCluster<L>) =>
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: r,
+        ...(fromCluster ? { collect(this: Gauge<L>) { if (self.cluster) fromCluster(this, self.cluster); } } : {}),
+      });
     const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
       new Histogram<L>({ name, help, labelNames, buckets: DURATION_BUCKETS, registers: r });
 
@@ -83,14 +101,15 @@ export class Metrics {
     this.nodeClaimsTerminationDuration = histogram('karpenter_nodeclaims_termination_duration_seconds', 'Duration of NodeClaim termination in seconds.', ['nodepool']);
     this.nodeClaimsInstanceTerminationDuration = histogram('karpenter_nodeclaims_instance_termination_duration_seconds', 'Duration of CloudProvider Instance termination in seconds.', ['nodepool']);
     this.nodeClaimConditionTransitions = counter('operator_nodeclaim_status_condition_transitions_total', 'The count of transitions of a given object, type and status.', ['type', 'status', 'reason']);
-    this.nodeClaimConditionCount = gauge('operator_nodeclaim_status_condition_count', 'The number of a condition for a given object, type and status. e.g. Alarm := Available=False > 0', ['type', 'status', 'reason']);
+    this.nodeClaimConditionCount = gauge('operator_nodeclaim_status_condition_count', 'The number of a condition for a given object, type and status. e.g. Alarm := Available=False > 0', ['type', 'status', 'reason'], collectNodeClaimConditions);
 
     this.nodesCreated = counter('karpenter_nodes_created_total', 'Number of nodes created in total by Karpenter. Labeled by owning nodepool.', ['nodepool']);
     this.nodesTerminated = counter('karpenter_nodes_terminated_total', 'Number of nodes terminated in total by Karpenter. Labeled by owning nodepool.', ['nodepool']);
     this.nodesDrained = counter('karpenter_nodes_drained_total', 'The total number of nodes drained by Karpenter', ['nodepool']);
-    this.nodesAllocatable = gauge('karpenter_nodes_allocatable', 'Node allocatable are the resources allocatable by nodes.', ['node_name', 'nodepool', 'resource_type', 'instance_type', 'capacity_type', 'zone']);
+    this.nodesAllocatable = gauge('karpenter_nodes_allocatable', 'Node allocatable are the resources allocatable by nodes.', ['node_name', 'nodepool', 'resource_type', 'instance_type', 'capacity_type', 'zone'], collectNodesAllocatable);
     this.nodesTerminationDuration = histogram('karpenter_nodes_termination_duration_seconds', "The time taken between a node's deletion request and the removal of its finalizer", ['nodepool']);
 
+    this.podsState = gauge('karpenter_pods_state', 'Pod state is the current state of pods. This metric can be used several ways as it is labeled by the pod name, namespace, owner, node, nodepool name, zone, architecture, capacity type, instance type and pod phase.', POD_STATE_LABELS, collectPodsState);
     this.podsEvictionRequests = counter('karpenter_pods_eviction_requests_total', 'The total number of pod eviction requests made by Karpenter, labeled by response code', ['code']);
     this.podsDrained = counter('karpenter_pods_drained_total', 'The total number of pods drained during node termination by Karpenter, labeled by reason', ['reason']);
     this.podsSchedulingDecisionDuration = histogram('karpenter_pods_scheduling_decision_duration_seconds', "The time it takes for Karpenter to first try to schedule a pod after it's been seen.", []);
@@ -132,6 +151,30 @@ export class Metrics {
     this.buildInfo = gauge('karpenter_build_info', "A metric with a constant '1' value labeled by version from which karpenter was built.", ['version', 'goversion', 'commit']);
     this.buildInfo.set({ version: opts.version ?? 'dev', goversion: process.version, commit: 'unknown' }, 1);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Reads the cluster state at scrape time for `karpenter_nodes_allocatable`, `karpenter_pods_state` and
+   * `operator_nodeclaim_status_condition_count` (upstream's node, pod and status-condition metrics controllers).
+   */
+  observeCluster(cluster: ClusterMetricsSource): void {
+    this.cluster = cluster;
+  }
+
+  /**
+   * The instance type families of upstream's cloud provider metrics decorator, set on each GetInstanceTypes:
+   * vCPUs, memory, and per offering its availability and price estimate.
+   */
+  recordInstanceTypes(instanceTypes: readonly InstanceType[]): void {
+    for (const it of instanceTypes) {
+      if (it.capacity.cpu !== undefined) this.instanceTypeCpuCores.set({ instance_type: it.name }, it.capacity.cpu / 1000);
+      if (it.capacity.memory !== undefined) this.instanceTypeMemoryBytes.set({ instance_type: it.name }, it.capacity.memory);
+      for (const o of it.offerings) {
+        const labels = { instance_type: it.name, capacity_type: o.capacityType, zone: o.zone };
+        this.instanceTypeOfferingAvailable.set(labels, o.available ? 1 : 0);
+        this.instanceTypeOfferingPrice.set(labels, o.price);
+      }
+    }
   }
 
   /** Times an async cloud provider call and counts its errors (by error name). */

@@ -4,148 +4,23 @@
  * authorizes for it (action, resource ARN, request and resource tags, region) and simulated against the synthesized
  * controller policies with @cloud-copilot/iam-simulate. A call the policies would deny fails this test.
  */
-import { runSimulation, Simulation } from '@cloud-copilot/iam-simulate';
-import { App, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { ACCOUNT, CLUSTER, FakeAws, RecordedCall, REGION } from './fake-aws';
+import { decide, deniedRequests, IamRequest, iamRequests, NODE_ROLE_NAME, OTHER_NODE_ROLE_NAME, policyDocuments } from './iam-check';
 import { AwsCloudProvider } from '../../../controller/src/aws/cloud-provider';
 import { EC2NodeClass } from '../../../controller/src/aws/ec2-node-class';
 import { FakeClock } from '../../../controller/src/core/clock';
 import { NodeClaim } from '../../../controller/src/core/kube-types';
-import { ControllerPolicies } from '../../../lib/iam/controller-policies';
-import { PolicyDocument, resolveManagedPolicies } from '../../helpers/resolve-template';
-
-const CONTROLLER_ROLE = `arn:aws:iam::${ACCOUNT}:role/karpenter-controller`;
-const NODE_ROLE_NAME = 'KarpenterNodeRole-demo';
-const NODE_ROLE = `arn:aws:iam::${ACCOUNT}:role/${NODE_ROLE_NAME}`;
-const OTHER_NODE_ROLE_NAME = 'gpu-nodes';
-
-interface IamRequest {
-  readonly call: string;
-  readonly action: string;
-  readonly resource: string;
-  readonly context: Record<string, string | string[]>;
-}
-
-type Tags = Record<string, string>;
-const tagMap = (tags: Array<{ Key?: string; Value?: string }> | undefined): Tags => Object.fromEntries((tags ?? []).map(t => [t.Key!, t.Value ?? '']));
-const requestTags = (tags: Tags) => ({
-  ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
-  'aws:TagKeys': Object.keys(tags),
-});
-const resourceTags = (tags: Tags) => Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
-const ec2Arn = (resource: string, account = ACCOUNT) => `arn:aws:ec2:${REGION}:${account}:${resource}`;
-/** A concrete ARN for a resource a call creates (the simulator needs one; the id does not matter to the policy). */
-const NEW_ID: Record<string, string> = { 'instance': 'i-0new', 'volume': 'vol-0new', 'fleet': 'fleet-0new', 'launch-template': 'lt-0new', 'network-interface': 'eni-0new' };
-const profileArn = (name: string) => `arn:aws:iam::${ACCOUNT}:instance-profile/${name}`;
-
-/** The IAM requests AWS evaluates for one recorded call. Unknown calls throw: every call must be mapped. */
-function iamRequests(call: RecordedCall, aws: FakeAws): IamRequest[] {
-  const id = `${call.service}:${call.command}`;
-  const req = (action: string, resource: string, context: Record<string, string | string[]> = {}): IamRequest =>
-    ({ call: id, action, resource, context: { 'aws:RequestedRegion': call.region, ...context } });
-  const i = call.input;
-  switch (id) {
-    case 'ec2:DescribeSubnets': case 'ec2:DescribeSecurityGroups': case 'ec2:DescribeImages': case 'ec2:DescribeInstanceTypes':
-    case 'ec2:DescribeInstanceTypeOfferings': case 'ec2:DescribeSpotPriceHistory': case 'ec2:DescribeLaunchTemplates': case 'ec2:DescribeInstances':
-      return [req(`ec2:${call.command}`, '*')];
-    case 'pricing:GetProducts':
-      return [req('pricing:GetProducts', '*')];
-    case 'eks:DescribeCluster':
-      return [req('eks:DescribeCluster', `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${i.name}`)];
-    case 'ssm:GetParameter':
-      return [req('ssm:GetParameter', `arn:aws:ssm:${REGION}::parameter${i.Name}`)];
-    case 'iam:GetInstanceProfile':
-      return [req('iam:GetInstanceProfile', profileArn(i.InstanceProfileName))];
-    case 'iam:CreateInstanceProfile':
-      return [req('iam:CreateInstanceProfile', profileArn(i.InstanceProfileName), requestTags(tagMap(i.Tags)))];
-    case 'iam:TagInstanceProfile': {
-      const have = call.profileTags ?? {};
-      return [req('iam:TagInstanceProfile', profileArn(i.InstanceProfileName), { ...resourceTags(have), ...requestTags(tagMap(i.Tags)) })];
-    }
-    case 'iam:AddRoleToInstanceProfile': case 'iam:RemoveRoleFromInstanceProfile': {
-      const have = call.profileTags ?? {};
-      const out = [req(`iam:${call.command}`, profileArn(i.InstanceProfileName), resourceTags(have))];
-      if (call.command === 'AddRoleToInstanceProfile') {
-        out.push(req('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${i.RoleName}`, { 'iam:PassedToService': 'ec2.amazonaws.com' }));
-      }
-      return out;
-    }
-    case 'ec2:CreateLaunchTemplate': {
-      const tags = tagMap(i.TagSpecifications?.[0]?.Tags);
-      return [
-        req('ec2:CreateLaunchTemplate', ec2Arn(`launch-template/${NEW_ID['launch-template']}`), requestTags(tags)),
-        req('ec2:CreateTags', ec2Arn(`launch-template/${NEW_ID['launch-template']}`), { ...requestTags(tags), 'ec2:CreateAction': 'CreateLaunchTemplate' }),
-      ];
-    }
-    case 'ec2:CreateFleet': {
-      const out: IamRequest[] = [];
-      for (const spec of i.TagSpecifications ?? []) {
-        const tags = tagMap(spec.Tags);
-        const resource = ec2Arn(`${spec.ResourceType}/${NEW_ID[spec.ResourceType]}`);
-        out.push(req('ec2:CreateFleet', resource, requestTags(tags)));
-        out.push(req('ec2:CreateTags', resource, { ...requestTags(tags), 'ec2:CreateAction': 'CreateFleet' }));
-      }
-      for (const config of i.LaunchTemplateConfigs ?? []) {
-        const lt = aws.launchTemplates.get(config.LaunchTemplateSpecification.LaunchTemplateName)!;
-        out.push(req('ec2:CreateFleet', ec2Arn(`launch-template/${lt.id}`), resourceTags(lt.tags)));
-        out.push(req('ec2:RunInstances', ec2Arn(`launch-template/${lt.id}`), resourceTags(lt.tags)));
-        out.push(req('ec2:CreateFleet', `arn:aws:ec2:${REGION}::image/${lt.data.ImageId}`));
-        // the service reference has no security-group resource for CreateFleet: the launch authorizes it as RunInstances
-        for (const sg of lt.data.SecurityGroupIds ?? []) out.push(req('ec2:RunInstances', ec2Arn(`security-group/${sg}`)));
-        for (const o of config.Overrides ?? []) out.push(req('ec2:CreateFleet', ec2Arn(`subnet/${o.SubnetId}`)));
-        const profile = aws.instanceProfiles.get(lt.data.IamInstanceProfile!.Name!);
-        for (const role of profile?.Roles ?? []) {
-          out.push(req('iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${role.RoleName}`, { 'iam:PassedToService': 'ec2.amazonaws.com' }));
-        }
-      }
-      return out;
-    }
-    case 'ec2:TerminateInstances':
-      return (i.InstanceIds as string[]).map(instanceId => req('ec2:TerminateInstances', ec2Arn(`instance/${instanceId}`),
-        resourceTags(tagMap(aws.instances.get(instanceId)?.Tags))));
-    default:
-      throw new Error(`no IAM mapping for ${id}: add one to iam-calls.test.ts`);
-  }
-}
-
-function policyDocuments(): PolicyDocument[] {
-  const stack = new Stack(new App(), 'TestStack', { env: { account: ACCOUNT, region: REGION } });
-  const policies = new ControllerPolicies(stack, 'ControllerPolicies', {
-    clusterName: CLUSTER,
-    nodeRoles: [iam.Role.fromRoleArn(stack, 'NodeRole', NODE_ROLE)],
-    interruptionQueue: sqs.Queue.fromQueueArn(stack, 'Queue', `arn:aws:sqs:${REGION}:${ACCOUNT}:demo`),
-  });
-  policies.addPassableRole(iam.Role.fromRoleArn(stack, 'OtherNodeRole', `arn:aws:iam::${ACCOUNT}:role/${OTHER_NODE_ROLE_NAME}`));
-  return resolveManagedPolicies(stack, policies.policies);
-}
-
-/** Public SSM parameter ARNs have no account, which iam-simulate cannot parse: match them against the policy text. */
-function ssmAllowed(documents: PolicyDocument[], request: IamRequest): boolean {
-  const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map(s => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-  return documents.some(d => d.Statement.some(s => s.Effect === 'Allow' && !s.Condition &&
-    list(s.Action).some(a => glob(a).test(request.action)) && list(s.Resource).some(r => glob(r).test(request.resource))));
-}
-
-async function decide(documents: PolicyDocument[], request: IamRequest): Promise<string> {
-  if (request.action === 'ssm:GetParameter') return ssmAllowed(documents, request) ? 'Allowed' : 'ImplicitlyDenied';
-  const simulation: Simulation = {
-    identityPolicies: documents.map((policy, index) => ({ name: `policy-${index}`, policy })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
-    request: {
-      principal: CONTROLLER_ROLE,
-      action: request.action,
-      resource: { resource: request.resource, accountId: ACCOUNT },
-      contextVariables: request.context,
-    },
-  };
-  const result = await runSimulation(simulation, {});
-  if (result.resultType === 'error') throw new Error(`invalid simulation of ${request.call} (${request.action} on ${request.resource}): ${JSON.stringify(result.errors)}`);
-  return result.overallResult;
-}
+import { ClusterState } from '../../../controller/src/core/state/cluster-state';
+import { AwsResourceGarbageCollector } from '../../../controller/src/garbage-collection/aws-resource-garbage-collector';
+import { InstanceGarbageCollector } from '../../../controller/src/garbage-collection/instance-garbage-collector';
+import { InterruptionController } from '../../../controller/src/interruption/interruption-controller';
+import { sqsApi } from '../../../controller/src/interruption/sqs-api';
+import { FakeTimers } from '../../../controller/src/kube/timers';
+import { MemoryLogger } from '../../../controller/src/observability/logger';
+import { PolicyDocument } from '../../helpers/resolve-template';
+import { withGarbageCollectionCalls } from '../garbage-collection/gc-fake-aws';
 
 /** Runs the scenario and returns the recorded calls and the fake account they ran against. */
 async function scenario(): Promise<FakeAws> {
@@ -216,17 +91,9 @@ test('the scenario exercises every call the provider makes', () => {
 });
 
 test('every IAM request of every call is allowed by the controller policies', async () => {
-  const denied: string[] = [];
-  const seen = new Set<string>();
-  for (const r of requests) {
-    const key = JSON.stringify(r);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const decision = await decide(documents, r);
-    if (decision !== 'Allowed') denied.push(`${r.call} -> ${r.action} on ${r.resource} ${JSON.stringify(r.context)}: ${decision}`);
-  }
+  const { checked, denied } = await deniedRequests(documents, aws.calls, aws);
   expect(denied).toEqual([]);
-  expect(seen.size).toBeGreaterThan(30);
+  expect(checked).toBeGreaterThan(30);
 });
 
 test.each([
@@ -246,4 +113,134 @@ test.each([
   const request = requests.find(r => r.action === action && (action !== 'ec2:CreateFleet' || r.resource.includes(':instance/')))!;
   expect(await decide(documents, request)).toBe('Allowed');
   expect(await decide(documents, mutate(request))).not.toBe('Allowed');
+});
+
+/*
+ * Garbage collection and interruption (issue 7): the calls they add (DeleteLaunchTemplate, ListInstanceProfiles,
+ * DeleteInstanceProfile, SQS GetQueueUrl / ReceiveMessage / DeleteMessage) are checked against the policies too.
+ */
+describe('garbage collection and interruption calls', () => {
+  const gcAccount = `arn:aws:iam::${ACCOUNT}`;
+  const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:demo`;
+  const tags = (t: Array<{ Key?: string; Value?: string }> | undefined) => Object.fromEntries((t ?? []).map(x => [x.Key!, x.Value ?? '']));
+  const resourceTagContext = (t: Record<string, string>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
+  let gcAws: FakeAws;
+  let gcRequests: IamRequest[];
+  let sqsCalls: string[];
+
+  /** The IAM requests of the new calls; the others as iam-check.ts maps them. */
+  function requestsOf(call: RecordedCall, ltTags: Map<string, Record<string, string>>): IamRequest[] {
+    const ctx = { 'aws:RequestedRegion': call.region };
+    const i = call.input;
+    switch (`${call.service}:${call.command}`) {
+      case 'ec2:DeleteLaunchTemplate':
+        return [{ call: 'ec2:DeleteLaunchTemplate', action: 'ec2:DeleteLaunchTemplate', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:launch-template/${i.LaunchTemplateId}`, context: { ...ctx, ...resourceTagContext(ltTags.get(i.LaunchTemplateId) ?? {}) } }];
+      case 'iam:ListInstanceProfiles':
+        return [{ call: 'iam:ListInstanceProfiles', action: 'iam:ListInstanceProfiles', resource: '*', context: ctx }];
+      case 'iam:DeleteInstanceProfile':
+        return [{ call: 'iam:DeleteInstanceProfile', action: 'iam:DeleteInstanceProfile', resource: `${gcAccount}:instance-profile/${i.InstanceProfileName}`, context: { ...ctx, ...resourceTagContext(call.profileTags ?? {}) } }];
+      default:
+        return iamRequests(call, gcAws);
+    }
+  }
+
+  beforeAll(async () => {
+    gcAws = withGarbageCollectionCalls(new FakeAws());
+    const clock = new FakeClock('2026-11-21T00:00:00Z');
+    const nodeClasses = new Map<string, EC2NodeClass>();
+    const provider = new AwsCloudProvider({ apis: gcAws.apis(), clusterName: CLUSTER, region: REGION, clock, getNodeClass: n => nodeClasses.get(n) });
+    const nc: EC2NodeClass = {
+      metadata: { name: 'old' },
+      spec: {
+        amiSelectorTerms: [{ alias: 'al2023@latest' }],
+        subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': CLUSTER } }],
+        securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': CLUSTER } }],
+        role: NODE_ROLE_NAME,
+      },
+    };
+    nc.status = await provider.nodeClassReconciler.reconcile(nc);
+    nodeClasses.set('old', nc);
+    const claim: NodeClaim = {
+      metadata: { name: 'old-1', labels: { 'karpenter.sh/nodepool': 'default' } },
+      spec: {
+        requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] }, { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }],
+        resources: { requests: { cpu: '1' } },
+        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'old' },
+      },
+    };
+    const launched = await provider.create(claim);
+    const ltTags = new Map([...gcAws.launchTemplates.values()].map(lt => [lt.id, lt.tags]));
+    // the launch calls are mapped while their launch template exists (CreateFleet's mapping reads it)
+    gcRequests = gcAws.calls.flatMap(c => requestsOf(c, ltTags));
+    const launchCalls = gcAws.calls.length;
+    const cluster = new ClusterState();
+    // the instance is an orphan (no NodeClaim), then the EC2NodeClass is deleted
+    await new InstanceGarbageCollector({
+      cloudProvider: provider,
+      cluster,
+      writer: { deleteNode: async () => undefined, deleteNodeClaim: async () => undefined },
+      logger: new MemoryLogger(),
+      clock,
+    }).run();
+    gcAws.instances.get(launched.status!.providerID!.split('/').pop()!)!.State = { Name: 'terminated' };
+    const apis = gcAws.apis();
+    const deleted = await new AwsResourceGarbageCollector({
+      ec2: apis.ec2, iam: apis.iam, clusterName: CLUSTER, region: REGION, logger: new MemoryLogger(), nodeClassNames: async () => new Set<string>(),
+    }).run();
+    expect(deleted.launchTemplatesDeleted).toHaveLength(1);
+    expect(deleted.instanceProfilesDeleted).toHaveLength(1);
+    expect(tags(undefined)).toEqual({});
+    gcRequests.push(...gcAws.calls.slice(launchCalls).flatMap(c => requestsOf(c, ltTags)));
+
+    // the interruption controller's SQS calls, through the real adapter over a mocked client
+    const sqsMock = mockClient(SQSClient);
+    sqsCalls = [];
+    sqsMock.on(GetQueueUrlCommand).callsFake(async () => { sqsCalls.push('GetQueueUrl'); return { QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/demo` }; });
+    sqsMock.on(ReceiveMessageCommand).callsFake(async () => { sqsCalls.push('ReceiveMessage'); return { Messages: [{ MessageId: 'm-1', ReceiptHandle: 'r-1', Body: '{}' }] }; });
+    sqsMock.on(DeleteMessageCommand).callsFake(async () => { sqsCalls.push('DeleteMessage'); return {}; });
+    const controller = new InterruptionController({
+      sqs: sqsApi(new SQSClient({ region: REGION, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' } })),
+      queueName: 'demo',
+      cluster,
+      writer: { deleteNodeClaim: async () => undefined },
+      events: { publish: () => undefined },
+      logger: new MemoryLogger(),
+      timers: new FakeTimers(),
+      active: () => true,
+    });
+    await controller.pollOnce();
+    sqsMock.restore();
+    for (const c of new Set(sqsCalls)) gcRequests.push({ call: `sqs:${c}`, action: `sqs:${c}`, resource: queueArn, context: { 'aws:RequestedRegion': REGION } });
+  });
+  afterAll(() => gcAws.restore());
+
+  test('the scenario exercises every call garbage collection and interruption add', () => {
+    const calls = new Set(gcAws.calls.map(c => `${c.service}:${c.command}`));
+    for (const c of ['ec2:DescribeLaunchTemplates', 'ec2:DeleteLaunchTemplate', 'ec2:TerminateInstances', 'iam:ListInstanceProfiles', 'iam:GetInstanceProfile',
+      'iam:RemoveRoleFromInstanceProfile', 'iam:DeleteInstanceProfile']) expect(calls).toContain(c);
+    expect(sqsCalls).toEqual(['GetQueueUrl', 'ReceiveMessage', 'DeleteMessage']);
+  });
+
+  test('every IAM request of those calls is allowed by the controller policies', async () => {
+    const denied: string[] = [];
+    for (const r of gcRequests) {
+      const decision = await decide(documents, r);
+      if (decision !== 'Allowed') denied.push(`${r.call} -> ${r.action} on ${r.resource} ${JSON.stringify(r.context)}: ${decision}`);
+    }
+    expect(denied).toEqual([]);
+  });
+
+  test.each([
+    ['DeleteLaunchTemplate of another cluster\'s template', 'ec2:DeleteLaunchTemplate', (r: IamRequest) => ({
+      ...r, context: { 'aws:RequestedRegion': REGION, 'aws:ResourceTag/kubernetes.io/cluster/other': 'owned', 'aws:ResourceTag/karpenter.sh/nodepool': 'x' },
+    })],
+    ['DeleteInstanceProfile of another region\'s profile', 'iam:DeleteInstanceProfile', (r: IamRequest) => ({
+      ...r, context: { ...r.context, 'aws:ResourceTag/topology.kubernetes.io/region': 'eu-west-1' },
+    })],
+    ['ReceiveMessage on another queue', 'sqs:ReceiveMessage', (r: IamRequest) => ({ ...r, resource: r.resource.replace(':demo', ':other') })],
+  ])('the check bites: %s is denied', async (_, action, mutate) => {
+    const request = gcRequests.find(r => r.action === action)!;
+    expect(await decide(documents, request)).toBe('Allowed');
+    expect(await decide(documents, mutate(request))).not.toBe('Allowed');
+  });
 });

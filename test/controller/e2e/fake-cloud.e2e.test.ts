@@ -52,7 +52,7 @@ describe('controller end to end (fake cloud provider)', () => {
     expect(nc.metadata.name).toMatch(/^default-[a-z0-9]{5}$/);
     expect(nc.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'NodePool', name: 'default', uid: expect.any(String) })]);
     expect(nc.metadata.annotations['karpenter.sh/nodepool-hash']).toMatch(/^\d+$/);
-    expect(nc.metadata.annotations['karpenter.sh/nodepool-hash-version']).toBe('v3');
+    expect(nc.metadata.annotations['karpenter.sh/nodepool-hash-version']).toBe('kcdk-v1');
     expect(nc.metadata.finalizers).toEqual(['karpenter.sh/termination']);
     expect(nc.metadata.labels).toMatchObject({ 'karpenter.sh/nodepool': 'default', 'team': 'e2e', 'node.kubernetes.io/instance-type': 'small' });
     expect(nc.spec.requirements).toEqual(expect.arrayContaining([

@@ -115,7 +115,7 @@ describe('Provisioner', () => {
     const nc = writer.created[0];
     expect(nc.metadata.generateName).toBe('default-');
     expect(nc.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'NodePool', name: 'default', uid: 'np-uid' })]);
-    expect(nc.metadata.annotations).toMatchObject({ 'karpenter.sh/nodepool-hash': expect.stringMatching(/^\d+$/), 'karpenter.sh/nodepool-hash-version': 'v3' });
+    expect(nc.metadata.annotations).toMatchObject({ 'karpenter.sh/nodepool-hash': expect.stringMatching(/^\d+$/), 'karpenter.sh/nodepool-hash-version': 'kcdk-v1' });
     expect(nc.metadata.labels).toMatchObject({ 'karpenter.sh/nodepool': 'default', 'team': 'a' });
     expect(nc.spec.taints).toEqual([{ key: 'dedicated', value: 'a', effect: 'NoSchedule' }]);
     expect(nc.spec.resources?.requests).toMatchObject({ cpu: '2', memory: '2Gi', pods: '2' });

@@ -54,7 +54,10 @@ export class NodeClaimLifecycle {
    */
   private readonly launched = new Map<string, NodeClaim>();
 
-  constructor(private readonly opts: LifecycleOptions) {}
+  constructor(private readonly opts: LifecycleOptions) {
+    // the scrape-time gauges (nodes allocatable, pods state, nodeclaim conditions) read the same cluster state
+    opts.metrics?.observeCluster(opts.cluster);
+  }
 
   private get poll(): number {
     return this.opts.pollMs ?? 5_000;

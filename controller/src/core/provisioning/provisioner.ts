@@ -4,21 +4,19 @@
  * reference to the NodePool, NodePool hash annotations), Nominated / FailedScheduling events on the pods.
  * A bad object (invalid NodePool, malformed pod quantity) is logged and recorded, never fatal.
  */
-import { nodePoolHash } from './nodepool-hash';
 import { ignoredReason } from './pending';
 import { InstanceType } from '../../cloudprovider/instance-type';
 import { CloudProvider } from '../../cloudprovider/types';
 import { errorField, Logger } from '../../observability/logger';
 import { Metrics } from '../../observability/metrics';
 import { Clock } from '../clock';
+import { nodePoolHashAnnotations } from '../disruption/hash';
 import { NodeClaim } from '../kube-types';
 import { podRequests } from '../pod-requests';
 import { formatResources } from '../resources';
 import { Scheduler, SchedulingResults } from '../scheduling/scheduler';
 import { ClusterState } from '../state/cluster-state';
-import {
-  ANNOTATION_NODEPOOL_HASH, ANNOTATION_NODEPOOL_HASH_VERSION, ClusterNodeClaim, ClusterNodePool, ClusterPod, NODEPOOL_HASH_VERSION,
-} from '../state/objects';
+import { ClusterNodeClaim, ClusterNodePool, ClusterPod } from '../state/objects';
 import { EventRecorder, involvedPod, KubeWriter } from '../state/ports';
 
 export interface ProvisionerOptions {
@@ -35,6 +33,11 @@ export interface ProvisionerOptions {
   readonly nodePoolReady?: (np: ClusterNodePool) => string | undefined;
   /** Wall-clock milliseconds for durations in logs and metrics. @default clock.now() */
   readonly nowMs?: () => number;
+  /**
+   * How long an existing node stays nominated for the pending pods placed on it (not a disruption candidate
+   * meanwhile; upstream: twice the batch max duration, at least 10 s). @default 20000
+   */
+  readonly nominationWindowMs?: number;
 }
 
 export interface ProvisioningResult {
@@ -110,6 +113,7 @@ export class Provisioner {
           continue;
         }
         instanceTypes.set(np.metadata.name, its);
+        metrics?.recordInstanceTypes(its);
         nodePools.push(np);
       } catch (e) {
         logger.error('skipping, unable to resolve instance types', { NodePool: { name: np.metadata.name }, error: errorField(e) });
@@ -153,6 +157,8 @@ export class Provisioner {
       end?.();
     }
     metrics?.unschedulablePods.set({ controller: 'provisioner' }, results.podErrors.size);
+    const nominatedUntil = this.opts.clock.now().getTime() + (this.opts.nominationWindowMs ?? 20_000);
+    for (const e of results.existingNodes) if (e.pods.length > 0) this.opts.cluster.nominate(e.name, nominatedUntil);
     for (const [pod, reason] of results.podErrors) this.failed(pod as ClusterPod, reason);
     if (results.newNodeClaims.length > 0) {
       logger.info('computed new nodeclaim(s) to fit pod(s)', { nodeclaims: results.newNodeClaims.length, pods: schedulable.length - results.podErrors.size });
@@ -162,7 +168,7 @@ export class Provisioner {
     for (const planned of results.newNodeClaims) {
       const np = this.opts.cluster.nodePools.get(planned.nodePoolName);
       if (!np) continue;
-      const nc = this.withOwner(planned.toNodeClaim(), np);
+      const nc = withNodePoolOwner(planned.toNodeClaim(), np);
       let out: ClusterNodeClaim;
       try {
         out = await this.opts.writer.createNodeClaim(nc);
@@ -199,26 +205,26 @@ export class Provisioner {
     this.opts.logger.error('could not schedule pod', { Pod: { name: p.metadata.name, namespace: p.metadata.namespace ?? 'default' }, error: reason });
     this.opts.events.publish({ object: involvedPod(p), type: 'Warning', reason: 'FailedScheduling', message: `Failed to schedule pod, ${reason}` });
   }
+}
 
-  private withOwner(nc: NodeClaim, np: ClusterNodePool): NodeClaim {
-    return {
-      ...nc,
-      metadata: {
-        ...nc.metadata,
-        annotations: {
-          ...nc.metadata.annotations,
-          [ANNOTATION_NODEPOOL_HASH]: nodePoolHash(np),
-          [ANNOTATION_NODEPOOL_HASH_VERSION]: NODEPOOL_HASH_VERSION,
-        },
-        ownerReferences: [{
-          apiVersion: 'karpenter.sh/v1',
-          kind: 'NodePool',
-          name: np.metadata.name,
-          uid: np.metadata.uid,
-          // upstream: blockOwnerDeletion so the NodePool's deletion waits for its NodeClaims
-          ...({ blockOwnerDeletion: true } as object),
-        }],
-      },
-    };
-  }
+/**
+ * A NodeClaim as it is created from a NodePool (by the provisioner and for disruption replacements): owner reference
+ * to the NodePool and the NodePool hash annotations from the disruption core (one hash function, one hash version).
+ */
+export function withNodePoolOwner(nc: NodeClaim, np: ClusterNodePool): NodeClaim {
+  return {
+    ...nc,
+    metadata: {
+      ...nc.metadata,
+      annotations: { ...nc.metadata.annotations, ...nodePoolHashAnnotations(np) },
+      ownerReferences: [{
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        name: np.metadata.name,
+        uid: np.metadata.uid,
+        // upstream: blockOwnerDeletion so the NodePool's deletion waits for its NodeClaims
+        ...({ blockOwnerDeletion: true } as object),
+      }],
+    },
+  };
 }

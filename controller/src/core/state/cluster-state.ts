@@ -3,7 +3,7 @@
  * name, Nodes by providerID, Pods by node name. `stateNodes()` turns Nodes and in-flight NodeClaims into the
  * scheduler's StateNodes.
  */
-import { ClusterDaemonSet, ClusterNode, ClusterNodeClaim, ClusterNodePool, ClusterPod } from './objects';
+import { ClusterDaemonSet, ClusterNode, ClusterNodeClaim, ClusterNodePool, ClusterPdb, ClusterPod } from './objects';
 import { StateNode } from './state-node';
 import { KubePod } from '../kube-types';
 import { LABEL_NODEPOOL } from '../labels';
@@ -47,25 +47,74 @@ export class MultiIndex {
   }
 }
 
+/** A StateNode with the Node and NodeClaim behind it (either may be absent, not both). */
+export interface StateEntry {
+  readonly state: StateNode;
+  readonly node?: ClusterNode;
+  readonly nodeClaim?: ClusterNodeClaim;
+}
+
 export class ClusterState {
   readonly pods = new ObjectIndex<ClusterPod>();
   readonly nodes = new ObjectIndex<ClusterNode>();
   readonly nodeClaims = new ObjectIndex<ClusterNodeClaim>();
   readonly nodePools = new ObjectIndex<ClusterNodePool>();
   readonly daemonSets = new ObjectIndex<ClusterDaemonSet>();
+  /** policy/v1 PodDisruptionBudgets by `namespace/name` (disruption candidates and simulations). */
+  readonly pdbs = new ObjectIndex<ClusterPdb>();
   private readonly podsByNode = new MultiIndex();
+  /** Nodes a disruption command tainted: never scheduled to, not candidates again, count against budgets. */
+  private readonly marked = new Set<string>();
+  /** Node name -> until when (ms) it is nominated for pending pods the provisioner placed there. */
+  private readonly nominations = new Map<string, number>();
+  /** Node name -> when (ms) a pod was last bound to or removed from it (upstream `status.lastPodEventTime`). */
+  private readonly podEvents = new Map<string, number>();
   private readonly nodesByProviderID = new MultiIndex();
   private readonly nodeClaimsByProviderID = new MultiIndex();
 
-  upsertPod(p: ClusterPod): void {
+  /** `nowMs` records a pod event on the nodes the pod left or joined (omit it while the informers list). */
+  upsertPod(p: ClusterPod, nowMs?: number): void {
     const k = podKey(p);
+    const before = this.pods.get(k);
     this.pods.set(k, p);
     this.podsByNode.set(k, p.spec?.nodeName);
+    if (nowMs === undefined) return;
+    const was = before?.spec?.nodeName;
+    const is = p.spec?.nodeName;
+    if (was !== is) {
+      if (was) this.podEvents.set(was, nowMs);
+      if (is) this.podEvents.set(is, nowMs);
+    } else if (is && !isTerminal(before as ClusterPod) && isTerminal(p)) {
+      this.podEvents.set(is, nowMs);
+    }
   }
-  deletePod(p: ClusterPod): void {
+  deletePod(p: ClusterPod, nowMs?: number): void {
     const k = podKey(p);
+    const node = this.pods.get(k)?.spec?.nodeName ?? p.spec?.nodeName;
     this.pods.delete(k);
     this.podsByNode.delete(k);
+    if (nowMs !== undefined && node) this.podEvents.set(node, nowMs);
+  }
+  upsertPdb(pdb: ClusterPdb): void { this.pdbs.set(`${pdb.metadata.namespace ?? 'default'}/${pdb.metadata.name}`, pdb); }
+  deletePdb(pdb: ClusterPdb): void { this.pdbs.delete(`${pdb.metadata.namespace ?? 'default'}/${pdb.metadata.name}`); }
+
+  /** The last pod event on the node (ms), if one was seen since the controller started. */
+  lastPodEventMs(nodeName: string): number | undefined {
+    return this.podEvents.get(nodeName);
+  }
+
+  markForDeletion(...nodeNames: string[]): void { for (const n of nodeNames) this.marked.add(n); }
+  unmarkForDeletion(...nodeNames: string[]): void { for (const n of nodeNames) this.marked.delete(n); }
+  isMarkedForDeletion(nodeName: string): boolean { return this.marked.has(nodeName); }
+
+  nominate(nodeName: string, untilMs: number): void {
+    this.nominations.set(nodeName, Math.max(untilMs, this.nominations.get(nodeName) ?? 0));
+  }
+  isNominated(nodeName: string, nowMs: number): boolean {
+    const until = this.nominations.get(nodeName);
+    if (until === undefined) return false;
+    if (until <= nowMs) this.nominations.delete(nodeName);
+    return until > nowMs;
   }
   upsertNode(n: ClusterNode): void {
     if (isStale(this.nodes.get(n.metadata.name), n)) return;
@@ -75,6 +124,9 @@ export class ClusterState {
   deleteNode(n: ClusterNode): void {
     this.nodes.delete(n.metadata.name);
     this.nodesByProviderID.delete(n.metadata.name);
+    this.marked.delete(n.metadata.name);
+    this.nominations.delete(n.metadata.name);
+    this.podEvents.delete(n.metadata.name);
   }
   upsertNodeClaim(nc: ClusterNodeClaim): void {
     if (isStale(this.nodeClaims.get(nc.metadata.name), nc)) return;
@@ -125,32 +177,40 @@ export class ClusterState {
    * duplicate while the first launch is in progress.
    */
   stateNodes(): StateNode[] {
-    const out: StateNode[] = [];
+    return this.stateEntries().map(e => e.state);
+  }
+
+  /** `stateNodes()` with the objects each StateNode was built from (the disruption snapshot needs both). */
+  stateEntries(): StateEntry[] {
+    const out: StateEntry[] = [];
     const claimed = new Set<string>();
     for (const nc of this.nodeClaims.values()) {
       const providerID = nc.status?.providerID;
       const node = providerID ? this.nodeByProviderID(providerID) : undefined;
       if (node) {
         claimed.add(node.metadata.name);
-        out.push(this.fromNode(node, nc));
+        out.push({ state: this.fromNode(node, nc), node, nodeClaim: nc });
         continue;
       }
       const reqs = Requirements.fromNodeSelectorRequirements(nc.spec.requirements);
       const labels = { ...reqs.labels(), ...nc.metadata.labels };
       const allocatable = nc.status?.allocatable ? parseResources(nc.status.allocatable) : parseResources(nc.spec.resources?.requests);
       out.push({
-        name: nc.metadata.name,
-        labels,
-        taints: [...(nc.spec.taints ?? []), ...(nc.spec.startupTaints ?? [])],
-        allocatable,
-        capacity: nc.status?.capacity ? parseResources(nc.status.capacity) : allocatable,
-        pods: [],
-        initialized: false,
-        nodePoolName: labels[LABEL_NODEPOOL],
-        markedForDeletion: nc.metadata.deletionTimestamp !== undefined,
+        nodeClaim: nc,
+        state: {
+          name: nc.metadata.name,
+          labels,
+          taints: [...(nc.spec.taints ?? []), ...(nc.spec.startupTaints ?? [])],
+          allocatable,
+          capacity: nc.status?.capacity ? parseResources(nc.status.capacity) : allocatable,
+          pods: [],
+          initialized: false,
+          nodePoolName: labels[LABEL_NODEPOOL],
+          markedForDeletion: nc.metadata.deletionTimestamp !== undefined,
+        },
       });
     }
-    for (const node of this.nodes.values()) if (!claimed.has(node.metadata.name)) out.push(this.fromNode(node));
+    for (const node of this.nodes.values()) if (!claimed.has(node.metadata.name)) out.push({ state: this.fromNode(node), node });
     return out;
   }
 
@@ -176,7 +236,7 @@ export class ClusterState {
       initialized,
       nodePoolName: labels[LABEL_NODEPOOL],
       markedForDeletion: node.metadata.deletionTimestamp !== undefined || nc?.metadata.deletionTimestamp !== undefined
-        || node.spec?.unschedulable === true,
+        || node.spec?.unschedulable === true || this.marked.has(node.metadata.name),
     };
   }
 }

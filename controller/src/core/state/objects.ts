@@ -2,7 +2,7 @@
  * The stored shapes of the objects the controllers read and write: the core's kube-types plus the metadata the API
  * server adds (finalizers, deletionTimestamp, resourceVersion) and the Node fields the lifecycle reads.
  */
-import { KubeNode, KubePod, NodeClaim, NodePool, ObjectMeta, Taint } from '../kube-types';
+import { KubeNode, KubePod, LabelSelector, NodeClaim, NodePool, ObjectMeta, Taint } from '../kube-types';
 
 export interface StoredMeta extends ObjectMeta {
   resourceVersion?: string;
@@ -43,10 +43,22 @@ export interface ClusterDaemonSet {
   spec?: { template?: { metadata?: ObjectMeta; spec?: KubePod['spec'] } };
 }
 
+/** policy/v1 PodDisruptionBudget as stored (the disruption core's shape with a name). */
+export interface ClusterPdb {
+  apiVersion?: string;
+  kind?: string;
+  metadata: StoredMeta & { name: string };
+  spec: PodDisruptionBudgetSpec;
+  status?: { disruptionsAllowed?: number; currentHealthy?: number; desiredHealthy?: number; expectedPods?: number };
+}
+
+export interface PodDisruptionBudgetSpec {
+  selector?: LabelSelector;
+  minAvailable?: number | string;
+  maxUnavailable?: number | string;
+  unhealthyPodEvictionPolicy?: string;
+}
+
 export const TERMINATION_FINALIZER = 'karpenter.sh/termination';
 export const UNREGISTERED_TAINT: Taint = { key: 'karpenter.sh/unregistered', effect: 'NoExecute' };
 export const DISRUPTED_TAINT: Taint = { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' };
-export const ANNOTATION_NODEPOOL_HASH = 'karpenter.sh/nodepool-hash';
-export const ANNOTATION_NODEPOOL_HASH_VERSION = 'karpenter.sh/nodepool-hash-version';
-/** Upstream's current hash version. */
-export const NODEPOOL_HASH_VERSION = 'v3';
