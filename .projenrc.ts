@@ -91,8 +91,13 @@ const bundleController = project.addTask('bundle:controller', {
 });
 project.postCompileTask.spawn(bundleController);
 const typecheckController = project.addTask('typecheck:controller', {
-  description: 'Type-check the controller and the benchmarks',
-  steps: [{ exec: 'tsc --noEmit -p controller/tsconfig.json' }, { exec: 'tsc --noEmit -p bench/tsconfig.json' }],
+  description: 'Type-check the controller, the benchmarks, the tests and the examples',
+  steps: [
+    { exec: 'tsc --noEmit -p controller/tsconfig.json' },
+    { exec: 'tsc --noEmit -p bench/tsconfig.json' },
+    // jest compiles each test file on its own (isolatedModules); this checks the tests and examples as a program.
+    { exec: 'tsc --noEmit -p test/tsconfig.json' },
+  ],
 });
 project.addTask('sim', {
   description: 'Run the karpenter-sim simulator from source, e.g. npm run sim -- --manifests controller/examples/quickstart.yaml',

@@ -15,12 +15,16 @@ import { ClusterState } from './core/state/cluster-state';
 import {
   ClusterDaemonSet, ClusterNode, ClusterNodeClaim, ClusterNodePool, ClusterPdb, ClusterPod, Condition, TERMINATION_FINALIZER,
 } from './core/state/objects';
+import { VolumeState } from './core/state/volumes';
+import { PersistentVolumeClaim, VolumeAttachment } from './core/termination/volumes';
 import { DisruptionController } from './disruption/disruption-controller';
 import { NodeClaimDisruption } from './disruption/nodeclaim-disruption';
 import { isNotFound, KubeApi, KubeObject } from './kube/api';
 import { Informer } from './kube/informer';
 import { LeaderElector } from './kube/leader-election';
-import { DAEMONSETS, EC2NODECLASSES, NODECLAIMS, NODEPOOLS, NODES, PDBS, PODS, ApiResource } from './kube/resources';
+import {
+  DAEMONSETS, EC2NODECLASSES, NODECLAIMS, NODEPOOLS, NODES, PDBS, PERSISTENT_VOLUME_CLAIMS, PODS, VOLUME_ATTACHMENTS, ApiResource,
+} from './kube/resources';
 import { Timers } from './kube/timers';
 import { runWorkers, WorkQueue } from './kube/work-queue';
 import { ApiEventRecorder, ApiKubeWriter } from './kube/writer';
@@ -73,6 +77,8 @@ const READY = (conds: Condition[] | undefined) => conds?.find(c => c.type === 'R
 
 export class Operator {
   readonly cluster = new ClusterState();
+  /** VolumeAttachments and PVCs (node termination waits for volumes to detach). */
+  readonly volumes = new VolumeState();
   readonly informers: Array<Informer<KubeObject>> = [];
   readonly provisioner: Provisioner;
   readonly lifecycle: NodeClaimLifecycle;
@@ -111,6 +117,8 @@ export class Operator {
     const daemonSets = informer<ClusterDaemonSet & KubeObject>(DAEMONSETS);
     const pdbs = informer<ClusterPdb & KubeObject>(PDBS);
     this.nodeClasses = informer<NodeClassObject>(EC2NODECLASSES);
+    const volumeAttachments = informer<VolumeAttachment & KubeObject>(VOLUME_ATTACHMENTS);
+    const claims = informer<PersistentVolumeClaim & KubeObject>(PERSISTENT_VOLUME_CLAIMS);
 
     const queue = (name: string) => new WorkQueue({ name, timers, metrics });
     this.lifecycleQueue = queue('nodeclaim.lifecycle');
@@ -141,6 +149,7 @@ export class Operator {
       clock: timers,
       metrics,
       pollMs: tuning.terminationPollMs,
+      volumes: this.volumes,
       deletePod: async (namespace, name, gracePeriodSeconds) => {
         try {
           await api.delete(PODS, name, { namespace, gracePeriodSeconds });
@@ -219,6 +228,19 @@ export class Operator {
       add: np => { this.cluster.upsertNodePool(np); this.triggerIfPending(); this.enqueueAllNodeClaimDisruption(); },
       update: (_, np) => { this.cluster.upsertNodePool(np); this.triggerIfPending(); this.enqueueAllNodeClaimDisruption(); },
       delete: np => this.cluster.deleteNodePool(np),
+    });
+    const onAttachment = (va: VolumeAttachment) => {
+      if (va.spec?.nodeName) this.enqueueNodeTermination(va.spec.nodeName);
+    };
+    volumeAttachments.on({
+      add: va => { this.volumes.upsertAttachment(va); onAttachment(va); },
+      update: (old, va) => { this.volumes.upsertAttachment(va); onAttachment(old); onAttachment(va); },
+      delete: va => { this.volumes.deleteAttachment(va); onAttachment(va); },
+    });
+    claims.on({
+      add: pvc => this.volumes.upsertClaim(pvc),
+      update: (_, pvc) => this.volumes.upsertClaim(pvc),
+      delete: pvc => this.volumes.deleteClaim(pvc),
     });
     daemonSets.on({
       add: ds => this.cluster.upsertDaemonSet(ds),

@@ -10,6 +10,7 @@ import { AwsApis } from './api';
 import { ClusterInfo, describeClusterInfo } from './cluster-info';
 import { EC2_NODE_CLASS_GROUP, EC2NodeClass, isReady, readyCondition } from './ec2-node-class';
 import { awsErrorCode, isAwsNotFound, UNFULFILLABLE_CAPACITY_CODES } from './errors';
+import { instanceFactAnnotations } from './instance-facts';
 import { TAG_CLUSTER_PREFIX, TAG_EC2_NODE_CLASS, TAG_EKS_CLUSTER_NAME, TAG_NODE_CLAIM, TAG_NODE_POOL } from './instance-profiles';
 import { InstanceTypeProvider } from './instance-type-provider';
 import { instanceTypeLabels } from './instance-types';
@@ -259,10 +260,14 @@ export class AwsCloudProvider implements CloudProvider {
       [...subnetByZone].find(([, id]) => id === launched.LaunchTemplateAndOverrides?.Overrides?.SubnetId)?.[0] ?? '';
     const it = types.find(t => t.name === itName) ?? types[0];
     const amiId = [...byAmi].find(([, its]) => its.includes(it))?.[0];
+    // the subnet of the override that launched, the groups of its launch template: what drift compares
+    const subnetId = launched.LaunchTemplateAndOverrides?.Overrides?.SubnetId ?? subnetByZone.get(zone);
+    const securityGroupIds = (nodeClass.status?.securityGroups ?? []).map(g => g.id);
     return {
       ...nodeClaim,
       metadata: {
         ...nodeClaim.metadata,
+        annotations: { ...nodeClaim.metadata.annotations, ...instanceFactAnnotations(subnetId, securityGroupIds) },
         labels: {
           ...nodeClaim.metadata.labels,
           ...it.labels,
@@ -313,6 +318,7 @@ export class AwsCloudProvider implements CloudProvider {
       ...nodeClaim,
       metadata: {
         ...nodeClaim.metadata,
+        annotations: { ...nodeClaim.metadata.annotations, ...described.metadata.annotations },
         labels: { ...nodeClaim.metadata.labels, ...it?.labels, ...described.metadata.labels },
       },
       status: {
@@ -389,6 +395,7 @@ export class AwsCloudProvider implements CloudProvider {
     return {
       metadata: {
         ...(tags[TAG_NODE_CLAIM] ? { name: tags[TAG_NODE_CLAIM] } : {}),
+        annotations: instanceFactAnnotations(i.SubnetId, (i.SecurityGroups ?? []).map(g => g.GroupId ?? '')),
         labels: {
           ...(info ? instanceTypeLabels(info) : {}),
           ...(i.InstanceType ? { [LABEL_INSTANCE_TYPE]: i.InstanceType } : {}),
@@ -404,7 +411,11 @@ export class AwsCloudProvider implements CloudProvider {
     };
   }
 
+  /**
+   * Nothing beyond the core's comparisons: AMI, subnet and security-group drift are decided by `detectDrift` from
+   * `status.imageID` and the instance facts this provider records on the NodeClaim (`instance-facts.ts`).
+   */
   async isDrifted(_nodeClaim: NodeClaim): Promise<string | undefined> {
-    return undefined; // AMI / subnet / security group drift: issue 6
+    return undefined;
   }
 }

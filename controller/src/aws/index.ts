@@ -5,6 +5,7 @@ export * from './cloud-provider';
 export * from './cluster-info';
 export * from './ec2-node-class';
 export * from './errors';
+export * from './instance-facts';
 export * from './instance-profiles';
 export * from './instance-type-provider';
 export * from './launch-templates';

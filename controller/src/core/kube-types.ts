@@ -133,7 +133,7 @@ export interface KubePod {
   kind?: string;
   metadata: ObjectMeta;
   spec: PodSpec;
-  status?: { phase?: string; conditions?: Array<{ type: string; status: string; reason?: string }> };
+  status?: { phase?: string; startTime?: string; conditions?: Array<{ type: string; status: string; reason?: string }> };
 }
 
 export interface KubeNode {

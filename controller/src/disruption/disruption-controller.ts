@@ -5,6 +5,8 @@
  * writers: taint the candidates `karpenter.sh/disrupted:NoSchedule` (and mark them for deletion in cluster state),
  * create the replacement NodeClaims, wait until they are initialized (10 minutes at most), delete the candidates;
  * on failure untaint them. Executions run concurrently with later decisions, as upstream's queue does.
+ * Every round first removes `karpenter.sh/disrupted:NoSchedule` taints that no running command owns (left by a
+ * restart or a leader change mid-command), as upstream does, so the first round after leadership cleans them up.
  */
 import { DisruptionMetrics } from './metrics';
 import { buildSnapshot } from './snapshot';
@@ -20,6 +22,7 @@ import { VALIDATION_PERIOD_MS, revalidate } from '../core/disruption/validation'
 import { LABEL_CAPACITY_TYPE, LABEL_NODEPOOL } from '../core/labels';
 import { withNodePoolOwner } from '../core/provisioning/provisioner';
 import { ClusterState } from '../core/state/cluster-state';
+import { ClusterNode, DISRUPTED_TAINT } from '../core/state/objects';
 import { EventRecorder, involvedNode, involvedNodeClaim, KubeWriter } from '../core/state/ports';
 import { TimerHandle, Timers } from '../kube/timers';
 import { errorField, Logger } from '../observability/logger';
@@ -107,6 +110,7 @@ export class DisruptionController {
   /** One decision round: compute, wait the validation period, revalidate, start executing. */
   async reconcile(): Promise<void> {
     if (this.stopped || !this.opts.active()) return;
+    await this.removeOrphanedTaints();
     const now = this.clock.now();
     const decision = computeDisruption(await this.snapshot(), now, { ...this.opts.options, timer: () => Date.now() });
     this.record(decision);
@@ -144,6 +148,36 @@ export class DisruptionController {
     });
     this.executions.add(run);
     void run.finally(() => this.executions.delete(run));
+  }
+
+  /**
+   * Upstream: a node keeps the disrupted taint only while a command in the orchestration queue disrupts it (marked
+   * for deletion in cluster state) or while it is being deleted (Node or NodeClaim deletionTimestamp: termination
+   * taints it itself). Any other disrupted taint is orphaned (a previous leader's command) and is removed.
+   */
+  private async removeOrphanedTaints(): Promise<void> {
+    const { cluster, writer, logger } = this.opts;
+    const isDisrupted = (t: { key: string; effect?: string }) => t.key === DISRUPTED_TAINT.key && t.effect === DISRUPTED_TAINT.effect;
+    const orphaned = (n: ClusterNode) => {
+      if (!(n.spec?.taints ?? []).some(isDisrupted)) return false;
+      if (n.metadata.deletionTimestamp || cluster.isMarkedForDeletion(n.metadata.name)) return false;
+      const nc = n.spec?.providerID ? cluster.nodeClaimByProviderID(n.spec.providerID) : undefined;
+      return !nc?.metadata.deletionTimestamp;
+    };
+    for (const { metadata: { name } } of cluster.nodes.values()) {
+      const node = cluster.nodes.get(name); // re-read: an earlier patch may have taken a while
+      if (this.stopped || !node || !orphaned(node)) continue;
+      try {
+        cluster.upsertNode(await writer.patchNode(name, {
+          spec: { taints: (node.spec?.taints ?? []).filter(t => !isDisrupted(t)) },
+          metadata: { resourceVersion: node.metadata.resourceVersion },
+        }));
+        logger.info('removed orphaned disruption taint', { Node: { name }, taint: `${DISRUPTED_TAINT.key}:${DISRUPTED_TAINT.effect}` });
+      } catch (e) {
+        // a conflict (the node changed since it was read) or a transient error: the next round retries
+        logger.debug('failed to remove orphaned disruption taint', { Node: { name }, error: errorField(e) });
+      }
+    }
   }
 
   private record(decision: DisruptionDecision): void {

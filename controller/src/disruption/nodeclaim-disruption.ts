@@ -5,9 +5,14 @@
  * - re-stamping: a NodeClaim whose NodePool hash version is not ours (stamped by upstream) gets our hash annotations,
  *   so it is not mistaken for drifted;
  * - `Drifted`: NodePool hash, requirements, instance type, EC2NodeClass (hash, AMI, subnets, security groups) and the
- *   cloud provider's own answer;
+ *   cloud provider's own answer; the instance's subnet and security groups are the facts the AWS provider records on
+ *   the NodeClaim (a NodeClaim without them, launched before they were recorded, gets them once from `get`);
  * - `Consolidatable`: `consolidateAfter` since the last pod event (or initialization).
  */
+import {
+  ANNOTATION_INSTANCE_SECURITY_GROUP_IDS, ANNOTATION_INSTANCE_SUBNET_ID, hasInstanceFacts, instanceFactsOf,
+} from '../aws/instance-facts';
+import { isNodeClaimNotFoundError } from '../cloudprovider/errors';
 import { CloudProvider } from '../cloudprovider/types';
 import { Clock } from '../core/clock';
 import {
@@ -40,6 +45,9 @@ export interface NodeClaimDisruptionOptions {
 const isLaunched = (nc: ClusterNodeClaim) => isConditionTrue(nc, 'Launched');
 
 export class NodeClaimDisruption {
+  /** providerIDs already described for their instance facts (at most one `get` per instance and process). */
+  private readonly described = new Set<string>();
+
   constructor(private readonly opts: NodeClaimDisruptionOptions) {}
 
   async reconcile(name: string): Promise<{ requeueAfterMs?: number }> {
@@ -105,13 +113,46 @@ export class NodeClaimDisruption {
     }
     const classRef = pool.spec.template.spec.nodeClassRef;
     const nodeClass = classRef ? this.opts.nodeClass?.(classRef.name) : undefined;
-    const reason = detectDrift({ nodeClaim: nc, nodePool: pool, instanceTypes: instanceTypes?.length ? instanceTypes : undefined, nodeClass });
+    const claim = nodeClass ? await this.recordInstanceFacts(nc) : nc;
+    const reason = detectDrift({
+      nodeClaim: claim, nodePool: pool, instanceTypes: instanceTypes?.length ? instanceTypes : undefined, nodeClass, instance: instanceFactsOf(claim),
+    });
     if (reason) return reason;
     try {
       return await cloudProvider.isDrifted(nc);
     } catch (e) {
       logger.debug('drift: cloud provider check failed', { NodeClaim: { name: nc.metadata.name }, error: errorField(e) });
       return undefined;
+    }
+  }
+
+  /**
+   * A NodeClaim without the instance facts (subnet, security groups) gets those the cloud provider reports for its
+   * instance (`get`: DescribeInstances on AWS), written as annotations, once per instance.
+   */
+  private async recordInstanceFacts(nc: ClusterNodeClaim): Promise<ClusterNodeClaim> {
+    const providerID = nc.status?.providerID;
+    if (!providerID || hasInstanceFacts(nc) || this.described.has(providerID)) return nc;
+    this.described.add(providerID);
+    let described;
+    try {
+      described = await this.opts.cloudProvider.get(providerID);
+    } catch (e) {
+      if (!isNodeClaimNotFoundError(e)) this.described.delete(providerID);
+      this.opts.logger.debug('drift: unable to describe the instance', { NodeClaim: { name: nc.metadata.name }, error: errorField(e) });
+      return nc;
+    }
+    const annotations: Record<string, string> = {};
+    for (const k of [ANNOTATION_INSTANCE_SUBNET_ID, ANNOTATION_INSTANCE_SECURITY_GROUP_IDS]) {
+      const v = described.metadata.annotations?.[k];
+      if (v && !nc.metadata.annotations?.[k]) annotations[k] = v;
+    }
+    if (Object.keys(annotations).length === 0) return nc;
+    try {
+      return this.remember(await this.opts.writer.patchNodeClaim(nc.metadata.name, { metadata: { annotations } }));
+    } catch (e) {
+      this.described.delete(providerID);
+      throw new Error(`recording the instance facts of nodeclaim ${nc.metadata.name}`, { cause: e });
     }
   }
 

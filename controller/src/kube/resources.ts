@@ -22,6 +22,7 @@ export const PDBS = r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudg
 export const LEASES = r('coordination.k8s.io', 'v1', 'leases', 'Lease', true);
 export const PERSISTENT_VOLUME_CLAIMS = r('', 'v1', 'persistentvolumeclaims', 'PersistentVolumeClaim', true);
 export const STORAGE_CLASSES = r('storage.k8s.io', 'v1', 'storageclasses', 'StorageClass', false);
+export const VOLUME_ATTACHMENTS = r('storage.k8s.io', 'v1', 'volumeattachments', 'VolumeAttachment', false);
 
 export function apiVersionOf(res: ApiResource): string {
   return res.group ? `${res.group}/${res.version}` : res.version;

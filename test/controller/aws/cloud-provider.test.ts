@@ -258,7 +258,7 @@ describe('get, list, delete', () => {
     expect(isNodeClaimNotFoundError(await provider.get('aws:///test-zone-1a/i-99999999').catch(x => x))).toBe(true);
   });
 
-  test('isDrifted is not implemented yet (issue 6)', async () => {
+  test('isDrifted adds nothing to the core comparisons (AMI, subnet and groups come from the recorded instance facts)', async () => {
     await expect(provider.isDrifted(nodeClaim([]))).resolves.toBeUndefined();
   });
 });

@@ -237,6 +237,9 @@ export class FakeAws {
       Placement: { AvailabilityZone: ok.o.AvailabilityZone },
       State: { Name: 'running' },
       ImageId: this.launchTemplates.get(ok.c.LaunchTemplateSpecification!.LaunchTemplateName!)?.data.ImageId,
+      SubnetId: ok.o.SubnetId,
+      SecurityGroups: (this.launchTemplates.get(ok.c.LaunchTemplateSpecification!.LaunchTemplateName!)?.data.SecurityGroupIds ?? [])
+        .map(GroupId => ({ GroupId, GroupName: this.securityGroups.find(g => g.GroupId === GroupId)?.GroupName })),
       InstanceLifecycle: spot ? 'spot' : undefined,
       Tags: i.TagSpecifications?.find(t => t.ResourceType === 'instance')?.Tags,
       LaunchTime: new Date('2026-01-01T00:00:00Z'),

@@ -91,7 +91,7 @@ describe('executing a command', () => {
     expect(r.actions).toEqual([{ type: 'taint', nodes: ['big'], taint: { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' } }]);
     r = step(r.state, { type: 'tainted' }, NOW);
     expect(r.actions[0]).toMatchObject({ type: 'createNodeClaims' });
-    expect((r.actions[0] as { nodeClaims: unknown[] }).nodeClaims).toHaveLength(1);
+    expect((r.actions[0] as unknown as { nodeClaims: unknown[] }).nodeClaims).toHaveLength(1);
     r = step(r.state, { type: 'launched', names: ['default-abcde'] }, NOW);
     expect(r.state.phase).toBe('WaitingForReplacements');
     r = step(r.state, { type: 'replacements', status: { 'default-abcde': 'pending' } }, new Date(NOW.getTime() + 30_000));

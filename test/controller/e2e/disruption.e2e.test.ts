@@ -362,4 +362,85 @@ describe('disruption end to end (fake cloud provider)', () => {
     expect(m).toContain('karpenter_pods_eviction_requests_total{code="200"} 4');
     expect(e.cloud.created.size).toBe(0);
   });
+
+  test('a disrupted taint left by the previous leader\'s command is removed by the new leader', async () => {
+    const e = await setup(pool({ consolidationPolicy: 'WhenEmpty', consolidateAfter: 'Never' }));
+    const nc = await provision(e, 'web', { cpu: '1', memory: '1Gi' });
+    const node = nodeOf(e, nc)!;
+    // as if the previous leader had tainted it for a command and died before replacing or untainting it
+    e.server.update(R.nodes, node.metadata.name, undefined, o => {
+      o.spec.taints = [...(o.spec.taints ?? []), { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' }];
+    });
+    await waitFor('taint removed', () => !(e.server.get(R.nodes, node.metadata.name)?.spec.taints ?? [])
+      .some((t: Obj) => t.key === 'karpenter.sh/disrupted'), 10_000);
+    expect(e.server.get(R.nodeClaims, nc.metadata.name)?.metadata.deletionTimestamp).toBeUndefined();
+    expect(e.logger.entries).toContainEqual(expect.objectContaining({ message: 'removed orphaned disruption taint' }));
+    expect(e.logger.entries.filter(x => x.level === 'ERROR')).toEqual([]);
+  });
+
+  test('the instance is terminated only after the VolumeAttachments of drained pods are gone', async () => {
+    const e = await setup(pool({ consolidationPolicy: 'WhenEmpty', consolidateAfter: 'Never' }));
+    const nc = await provision(e, 'app', { cpu: '1', memory: '1Gi' });
+    const node = nodeOf(e, nc)!;
+    const PVCS = 'core/v1/persistentvolumeclaims';
+    const VAS = 'storage.k8s.io/v1/volumeattachments';
+    e.server.create(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-data' } });
+    e.server.create(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'ds-data', namespace: 'default' }, spec: { volumeName: 'pv-ds' } });
+    e.server.create(R.pods, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db', namespace: 'default' },
+      spec: {
+        nodeName: node.metadata.name,
+        containers: [{ name: 'c', image: 'pause', resources: { requests: { cpu: '10m' } } }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+      },
+      status: { phase: 'Running' },
+    });
+    e.server.create(R.pods, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'csi-node', namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'csi', uid: 'ds-csi', controller: true }] },
+      spec: {
+        nodeName: node.metadata.name,
+        containers: [{ name: 'c', image: 'pause', resources: { requests: { cpu: '10m' } } }],
+        tolerations: [{ operator: 'Exists' }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'ds-data' } }],
+      },
+      status: { phase: 'Running' },
+    });
+    const attachment = (name: string, pv: string) => ({
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'VolumeAttachment',
+      metadata: { name },
+      spec: { attacher: 'ebs.csi.aws.com', nodeName: node.metadata.name, source: { persistentVolumeName: pv } },
+      status: { attached: true },
+    });
+    e.server.create(VAS, attachment('csi-data', 'pv-data'));
+    e.server.create(VAS, attachment('csi-ds', 'pv-ds'));
+    const op = e.controller.operator;
+    await waitFor('the informers see the pods, claims and attachments', () => op.volumes.attachmentsOnNode(node.metadata.name).length === 2
+      && op.volumes.volumeOfClaim('default/ds-data') === 'pv-ds' && op.cluster.podsOnNode(node.metadata.name).length === 3);
+
+    e.server.remove(R.nodeClaims, nc.metadata.name);
+    await waitFor('VolumesDetached=False', () => {
+      const c = cond(e.server.get(R.nodeClaims, nc.metadata.name), 'VolumesDetached');
+      return c?.status === 'False' && c.reason === 'AwaitingVolumeDetachment';
+    }, 10_000);
+    expect(cond(e.server.get(R.nodeClaims, nc.metadata.name), 'Drained')?.status).toBe('True');
+    await sleep(500);
+    // still waiting: the instance is not terminated while the drained pod's volume is attached
+    expect(e.cloud.created.size).toBe(1);
+    expect(cond(e.server.get(R.nodeClaims, nc.metadata.name), 'InstanceTerminating')).toBeUndefined();
+    expect(e.server.list(R.events).some(ev => ev.reason === 'AwaitingVolumeDetachment' && ev.message.includes('csi-data') && !ev.message.includes('csi-ds'))).toBe(true);
+
+    // the CSI driver detaches the volume; the tolerant DaemonSet pod's attachment does not hold the node
+    e.server.remove(VAS, 'csi-data');
+    await waitFor('nodeclaim gone', () => !e.server.get(R.nodeClaims, nc.metadata.name), 20_000);
+    expect(e.cloud.created.size).toBe(0);
+    expect(e.server.get(R.nodes, node.metadata.name)).toBeUndefined();
+    const statusWrites = e.server.requests.filter(r => r.method === 'PATCH' && r.path.endsWith(`/nodeclaims/${nc.metadata.name}/status`))
+      .flatMap(r => ((r.body as Obj)?.status?.conditions ?? []) as Obj[]);
+    expect(statusWrites).toContainEqual(expect.objectContaining({ type: 'VolumesDetached', status: 'True' }));
+  });
 });

@@ -11,9 +11,9 @@ import { startController, RunningController } from '../../../controller/src/main
 import { MemoryLogger } from '../../../controller/src/observability/logger';
 import { SHARED_REFERENCE } from '../../helpers/fixtures';
 import { CLUSTER, FakeAws, REGION, awsError } from '../aws/fake-aws';
-import { FAST, nodePool, pendingPod, testSettings, waitFor } from '../e2e/helpers';
+import { FAST, kubeletNode, nodePool, pendingPod, testSettings, waitFor } from '../e2e/helpers';
 import { withGarbageCollectionCalls } from '../garbage-collection/gc-fake-aws';
-import { FakeApiServer, R } from '../helpers/fake-apiserver';
+import { FakeApiServer, R, RecordedRequest } from '../helpers/fake-apiserver';
 import { FakeSqs } from '../interruption-runtime/fake-sqs';
 
 jest.setTimeout(120_000);
@@ -106,10 +106,20 @@ class World {
     this.aws.restore();
   }
 
+  /** The PDB column: budgets enforced by the fake API server, never broken by an eviction or a pod DELETE. */
+  budgets(): string {
+    const { allowed, refused } = this.server.pdbEvictions;
+    const pdbs = this.server.list(R.pdbs).length;
+    const deletes = this.server.requests.filter(r => r.method === 'DELETE' && /\/pods\/[^/]+$/.test(r.path)).length;
+    if (this.server.pdbViolations.length > 0) return `FAIL (${this.server.pdbViolations.length} violation(s))`;
+    if (pdbs === 0) return `n/a (no PDB; ${deletes} pod DELETE)`;
+    return `ok (${pdbs} PDB, 0 violations; evictions ${allowed} allowed, ${refused} refused 429)`;
+  }
+
   /** Checks the invariants after a fault; returns a table row. */
-  async invariants(fault: string, extra: { messages?: string; budgets?: string } = {}): Promise<Row> {
+  async invariants(fault: string, extra: { messages?: string; budgets?: string; scheduled?: string } = {}): Promise<Row> {
     // every pod gets capacity (one launched NodeClaim at least, enough cpu for all pods)
-    await waitFor('capacity for every pod', () => this.launched().length >= Math.min(1, this.pods.length), 20_000);
+    if (extra.scheduled === undefined) await waitFor('capacity for every pod', () => this.launched().length >= Math.min(1, this.pods.length), 20_000);
     // no instance outlives a GC period (plus the grace) without a NodeClaim
     await new Promise(r => setTimeout(r, GC.gracePeriodMs + 2 * GC.garbageCollectionPeriodMs + 200));
     const claimed = new Set(this.server.list(R.nodeClaims).map(nc => nc.status?.providerID?.split('/').pop()).filter(Boolean));
@@ -121,13 +131,14 @@ class World {
       fault,
       orphans: orphans.length === 0 ? 'ok' : `FAIL (${orphans.length})`,
       limits: cpu <= CPU_LIMIT ? `ok (${cpu}/${CPU_LIMIT} cpu)` : `FAIL (${cpu})`,
-      scheduled: this.pods.length === 0 ? 'n/a' : this.launched().length > 0 ? `ok (${this.pods.length} pods, ${this.launched().length} nodeclaims)` : 'FAIL',
-      budgets: extra.budgets ?? 'ok (no eviction bypassed)',
+      scheduled: extra.scheduled ?? (this.pods.length === 0 ? 'n/a' : this.launched().length > 0 ? `ok (${this.pods.length} pods, ${this.launched().length} nodeclaims)` : 'FAIL'),
+      budgets: extra.budgets ?? this.budgets(),
       messages: extra.messages ?? (this.sqs.depth === 0 ? 'ok (queue empty)' : `FAIL (${this.sqs.depth} left)`),
     };
     rows.push(row);
     expect(orphans).toEqual([]);
     expect(cpu).toBeLessThanOrEqual(CPU_LIMIT);
+    expect(this.server.pdbViolations).toEqual([]);
     expect(this.sqs.depth).toBe(0);
     return row;
   }
@@ -193,7 +204,7 @@ test('watch disconnects and 410 Gone: the informers relist, new pods are seen', 
 
 test('API server 5xx on NodeClaim writes: retried, one instance', async () => {
   for (let i = 0; i < 3; i++) w.server.failures.push({ match: r => r.method === 'PATCH' && r.path.includes('/nodeclaims/'), status: 500 });
-  // (a 5xx on the NodeClaim POST is retried only at the next informer resync: see the report)
+  // (a 5xx on the NodeClaim POST: the provisioning round's own backoff, tested below)
   await w.leader(await w.controller('a'));
   w.pod('web-1');
   await waitFor('launched', () => w.launched().length === 1, 20_000);
@@ -278,5 +289,111 @@ test('SQS unavailable for a while, then a Spot interruption: handled once, nothi
   expect(interruption.stats.duplicates).toBe(1);
   await w.invariants('SQS unavailable 1.5 s + duplicate Spot warning', {
     messages: `ok (2 received, ${deletes.length} NodeClaim DELETE, 1 duplicate ignored, queue empty)`,
+  });
+});
+
+const nodeClaimCreate = (r: RecordedRequest) => r.method === 'POST' && /\/nodeclaims$/.test(r.path);
+
+test('API server 503 on NodeClaim create: the provisioning round is retried with backoff, no pod event needed', async () => {
+  for (let i = 0; i < 3; i++) w.server.failures.push({ match: nodeClaimCreate, status: 503 });
+  await w.leader(await w.controller('a'));
+  w.pod('web-1');
+  await waitFor('launched', () => w.launched().length === 1, 30_000);
+  const posts = w.server.requests.filter(nodeClaimCreate);
+  expect(posts).toHaveLength(4); // 3 refused + 1
+  // retried by the batcher's backoff (1 s, 2 s, 4 s), not by an informer resync (60 s here) or a new pod event
+  const gaps = posts.slice(1).map((r, i) => r.at! - posts[i].at!);
+  expect(gaps[0]).toBeGreaterThanOrEqual(1_000);
+  expect(gaps[1]).toBeGreaterThanOrEqual(2_000);
+  expect(gaps[2]).toBeGreaterThanOrEqual(4_000);
+  expect(gaps.every(g => g < 10_000)).toBe(true);
+  expect(w.logger.messages().filter(m => m === 'provisioning failed')).toHaveLength(3);
+  expect(w.server.list(R.nodeClaims)).toHaveLength(1);
+  expect(w.liveInstances()).toHaveLength(1);
+  await w.invariants('API server 503 (3x NodeClaim POST 503)', {
+    scheduled: `ok (1 pod, 1 nodeclaim; retried after ${gaps.map(g => `${(g / 1000).toFixed(1)}s`).join(', ')})`,
+  });
+});
+
+test('controller restart mid-drain with a PDB refusing evictions: the new leader resumes, the PDB holds, one termination', async () => {
+  const STATIC = 'static-1';
+  const runningPod = (name: string, node: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { app: 'web' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f', uid: 'rs-uid', controller: true }] },
+    spec: { nodeName: node, containers: [{ name: 'app', image: 'pause', resources: { requests: { cpu: '500m', memory: '512Mi' } } }] },
+    status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] },
+  });
+  // a node Karpenter does not manage, where the rest of the workload runs
+  w.server.create(R.nodes, {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: STATIC, labels: { 'kubernetes.io/hostname': STATIC } },
+    spec: { taints: [{ key: 'example.com/static', effect: 'NoSchedule' }] }, // the pending pod does not land here
+    status: { capacity: { cpu: '4', memory: '16Gi', pods: '110' }, allocatable: { cpu: '4', memory: '16Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  const a = await w.controller('a');
+  await w.leader(a);
+  w.server.create(R.pods, pendingPod('web-a')); // a NodeClaim for it
+  const nc = await waitFor('launched', () => w.launched()[0], 20_000);
+  const instanceId = nc.status.providerID.split('/').pop();
+  const NODE = 'ip-10-0-0-9.ec2.internal';
+  w.server.create(R.nodes, kubeletNode(NODE, nc.status.providerID, nc));
+  const registered = (o: any) => (o?.status?.conditions ?? []).some((c: any) => c.type === 'Registered' && c.status === 'True');
+  await waitFor('registered', () => registered(w.server.get(R.nodeClaims, nc.metadata.name)), 15_000);
+  w.server.update(R.nodes, NODE, undefined, o => {
+    o.status.conditions = [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }];
+    o.spec.taints = o.spec.taints.filter((t: any) => t.key !== 'example.com/agent-not-ready');
+  });
+  await waitFor('initialized', () => (w.server.get(R.nodeClaims, nc.metadata.name)?.status?.conditions ?? []).some((c: any) => c.type === 'Initialized' && c.status === 'True'), 15_000);
+  w.server.remove(R.pods, 'web-a', 'default'); // the launch pod went away; the workload lands
+  w.server.create(R.pods, runningPod('web-1', NODE));
+  w.server.create(R.pods, runningPod('web-2', NODE));
+  w.server.create(R.pods, runningPod('web-3', STATIC));
+  w.server.create(R.pdbs, {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } },
+  });
+  expect(w.server.get(R.pdbs, 'web', 'default')!.status).toMatchObject({ currentHealthy: 3, desiredHealthy: 2, disruptionsAllowed: 1, expectedPods: 3 });
+  await waitFor('the informers see the workload and the PDB', () => a.operator.cluster.podsOnNode(NODE).length === 2
+    && a.operator.cluster.pdbs.get('default/web')?.status?.currentHealthy === 3, 10_000);
+
+  // delete the NodeClaim: one of web-1 / web-2 is evicted, the other is refused (429) by the PDB
+  w.server.remove(R.nodeClaims, nc.metadata.name);
+  await waitFor('an eviction refused by the PDB', () => w.server.pdbEvictions.refused >= 1, 15_000);
+  expect(w.server.pdbEvictions.allowed).toBe(1);
+  const evictions = () => w.server.requests.filter(r => r.method === 'POST' && r.path.endsWith('/eviction')).length;
+  // the controller stops mid-drain
+  await a.stop();
+  const refusedByA = w.server.pdbEvictions.refused;
+  const evictionsByA = evictions();
+  expect(w.server.get(R.nodes, NODE)).toBeDefined();
+  expect(w.server.get(R.nodeClaims, nc.metadata.name)?.metadata.finalizers).toContain('karpenter.sh/termination');
+  expect(w.aws.callsOf('TerminateInstances')).toHaveLength(0);
+
+  // a new controller picks the drain up: still refused while the budget has no room
+  const b = await w.controller('b');
+  await w.leader(b);
+  await waitFor('the drain resumed by b (refused again)', () => w.server.pdbEvictions.refused >= refusedByA + 2, 15_000);
+  expect(evictions()).toBeGreaterThan(evictionsByA);
+  expect(w.aws.callsOf('TerminateInstances')).toHaveLength(0);
+  expect(w.server.pdbViolations).toEqual([]);
+
+  // the ReplicaSet's replacement becomes Ready elsewhere: the budget has room, the drain completes
+  w.server.create(R.pods, runningPod('web-4', STATIC));
+  await waitFor('TerminateInstances', () => w.aws.callsOf('TerminateInstances').length > 0, 20_000);
+  w.aws.instances.get(instanceId)!.State = { Name: 'terminated' }; // EC2 finishes the termination
+  await waitFor('node and nodeclaim gone (finalizers removed)', () => !w.server.get(R.nodes, NODE) && !w.server.get(R.nodeClaims, nc.metadata.name), 20_000);
+  const terminations = w.aws.callsOf('TerminateInstances').filter((c: any) => (c.InstanceIds ?? []).includes(instanceId));
+  expect(terminations).toHaveLength(1);
+  expect(w.server.list(R.pods).filter(p => p.spec?.nodeName === NODE)).toEqual([]);
+  const web = w.server.list(R.pods).filter(p => p.metadata.labels?.app === 'web');
+  expect(web.map(p => p.metadata.name).sort()).toEqual(['web-3', 'web-4']);
+  expect(w.server.pdbViolations).toEqual([]);
+  expect(w.server.get(R.pdbs, 'web', 'default')!.status).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0 });
+  await w.invariants('restart mid-drain (PDB minAvailable 2 refusing)', {
+    scheduled: `ok (web ${web.length}/2 healthy on ${STATIC}; drained, 1 TerminateInstances, finalizers removed)`,
   });
 });

@@ -3,8 +3,17 @@
  * resourceVersion, with 410 Gone once history is compacted, `timeoutSeconds`, bookmarks off), get, create (with
  * generateName, uid, creationTimestamp), replace (PUT with resourceVersion conflicts), patch (merge, strategic
  * treated as merge, JSON patch), the status subresource, delete with finalizers (deletionTimestamp, removal once
- * the finalizers are gone), pod eviction (429 while `blockEvictions` holds the pod) and any other resource type
- * generically (Leases, Events). Every request is recorded.
+ * the finalizers are gone), pod eviction (429 while `blockEvictions` holds the pod, or when a PodDisruptionBudget
+ * would drop below its floor) and any other resource type generically (Leases, Events). Every request is recorded.
+ *
+ * PodDisruptionBudgets (policy/v1) are enforced as the API server and the disruption controller do together: a
+ * pod is healthy when Running with Ready=True and not terminating; the expected count is the most matching pods
+ * ever seen (the workload's scale, which tests never shrink); `minAvailable` / `maxUnavailable` (integers or
+ * percentages rounded up) give the desired healthy count; an eviction that would leave fewer healthy pods than
+ * desired answers 429 (an unhealthy pod only needs a healthy budget, as `IfHealthyBudget`), a pod matched by more
+ * than one budget answers 500. The PDB status (currentHealthy, desiredHealthy, expectedPods, disruptionsAllowed) is
+ * kept up to date. Any pod removal through the API (eviction or DELETE) that leaves a budget below its floor is
+ * recorded in `pdbViolations`; `pdbEvictions` counts the evictions allowed and refused by budgets.
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -86,6 +95,42 @@ export interface RecordedRequest {
   readonly query: Record<string, string>;
   readonly contentType?: string;
   readonly body?: unknown;
+  /** Wall-clock milliseconds when the request arrived. */
+  readonly at?: number;
+}
+
+/** A pod removal through the API that left a PodDisruptionBudget with fewer healthy pods than it requires. */
+export interface PdbViolation {
+  readonly pdb: string;
+  readonly pod: string;
+  readonly via: 'eviction' | 'delete';
+  readonly healthy: number;
+  readonly desired: number;
+}
+
+/** A pod counted by a PodDisruptionBudget: Running, Ready and not terminating. */
+function podHealthy(pod: Obj): boolean {
+  return !pod.metadata.deletionTimestamp && pod.status?.phase === 'Running'
+    && (pod.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True');
+}
+
+function selectorMatches(selector: Obj | undefined, labels: Record<string, string> = {}): boolean {
+  if (!selector) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of (selector.matchExpressions ?? []) as Obj[]) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const ok = e.operator === 'In' ? has && (e.values ?? []).includes(labels[e.key])
+      : e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(labels[e.key])
+        : e.operator === 'Exists' ? has : e.operator === 'DoesNotExist' ? !has : false;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** An int-or-percent of a PDB, percentages rounded up as the disruption controller does. */
+function scaledValue(v: number | string, expected: number): number {
+  if (typeof v === 'string' && v.endsWith('%')) return Math.ceil((expected * Number(v.slice(0, -1))) / 100);
+  return Number(v);
 }
 
 export class FakeApiServer {
@@ -101,6 +146,13 @@ export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
   /** Pods (ns/name) whose eviction answers 429, as a PodDisruptionBudget would. */
   readonly blockEvictions = new Set<string>();
+  /** Evictions decided by PodDisruptionBudgets (pods matched by none are not counted). */
+  readonly pdbEvictions = { allowed: 0, refused: 0 };
+  /** Pod removals that broke a PodDisruptionBudget (should stay empty). */
+  readonly pdbViolations: PdbViolation[] = [];
+  /** Highest matching pod count seen per PDB (ns/name): its expected pods. */
+  private readonly pdbExpected = new Map<string, number>();
+  private syncingPdbs = false;
   /** Fail the next requests matching the predicate with this status (once each). */
   readonly failures: Array<{ match: (r: RecordedRequest) => boolean; status: number }> = [];
   url = '';
@@ -210,6 +262,63 @@ export class FakeApiServer {
       this.oldestRetained = this.history[0].rv;
     }
     for (const w of this.watchers) if (w.resource === resource) w.res.write(`${JSON.stringify({ type, object: ev.object })}\n`);
+    if ((resource === R.pods || resource === R.pdbs) && !this.syncingPdbs) this.syncPdbStatus(obj.metadata.namespace);
+  }
+
+  // ---- PodDisruptionBudgets ----
+
+  /** The budgets that select `pod` with their current numbers. */
+  private budgetsFor(pod: Obj): Array<{ key: string; pdb: Obj; healthy: number; desired: number; expected: number }> {
+    const ns = pod.metadata.namespace;
+    return [...(this.objects.get(R.pdbs)?.values() ?? [])]
+      .filter(pdb => pdb.metadata.namespace === ns && selectorMatches(pdb.spec?.selector, pod.metadata.labels))
+      .map(pdb => ({ key: `${ns}/${pdb.metadata.name}`, pdb, ...this.budgetNumbers(pdb) }));
+  }
+
+  private budgetNumbers(pdb: Obj): { healthy: number; desired: number; expected: number } {
+    const ns = pdb.metadata.namespace;
+    const key = `${ns}/${pdb.metadata.name}`;
+    const pods = [...(this.objects.get(R.pods)?.values() ?? [])].filter(p => p.metadata.namespace === ns
+      && selectorMatches(pdb.spec?.selector, p.metadata.labels) && !['Succeeded', 'Failed'].includes(p.status?.phase));
+    const expected = Math.max(this.pdbExpected.get(key) ?? 0, pods.filter(p => !p.metadata.deletionTimestamp).length);
+    this.pdbExpected.set(key, expected);
+    const healthy = pods.filter(p => podHealthy(p)).length;
+    const desired = pdb.spec?.minAvailable !== undefined ? scaledValue(pdb.spec.minAvailable, expected)
+      : pdb.spec?.maxUnavailable !== undefined ? Math.max(0, expected - scaledValue(pdb.spec.maxUnavailable, expected)) : 0;
+    return { healthy, desired, expected };
+  }
+
+  private syncPdbStatus(namespace: string | undefined): void {
+    this.syncingPdbs = true;
+    try {
+      for (const [k, pdb] of this.objects.get(R.pdbs) ?? new Map<string, Obj>()) {
+        if (pdb.metadata.namespace !== namespace) continue;
+        const { healthy, desired, expected } = this.budgetNumbers(pdb);
+        const status = {
+          ...pdb.status,
+          observedGeneration: pdb.metadata.generation,
+          currentHealthy: healthy,
+          desiredHealthy: desired,
+          expectedPods: expected,
+          disruptionsAllowed: Math.max(0, healthy - desired),
+        };
+        if (JSON.stringify(status) === JSON.stringify(pdb.status)) continue;
+        this.commit(R.pdbs, k, { ...clone(pdb), status }, 'MODIFIED');
+      }
+    } finally {
+      this.syncingPdbs = false;
+    }
+  }
+
+  /** Records a budget broken by removing `pod` (called after the removal, with the budgets as they were before). */
+  private checkBudgets(before: ReturnType<FakeApiServer['budgetsFor']>, pod: Obj, via: PdbViolation['via']): void {
+    if (!podHealthy(pod)) return;
+    for (const b of before) {
+      const healthy = this.budgetNumbers(b.pdb).healthy;
+      if (healthy < b.desired) {
+        this.pdbViolations.push({ pdb: b.key, pod: `${pod.metadata.namespace}/${pod.metadata.name}`, via, healthy, desired: b.desired });
+      }
+    }
   }
 
   /** Writes `next` over `cur`: spec changes bump generation; an object being deleted goes once its finalizers are gone. */
@@ -277,7 +386,7 @@ export class FakeApiServer {
       this.status(res, 400, 'BadRequest', 'invalid JSON body');
       return;
     }
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, contentType: req.headers['content-type'], body };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query, contentType: req.headers['content-type'], body, at: Date.now() };
     this.requests.push(record);
     const failure = this.failures.findIndex(f => f.match(record));
     if (failure >= 0) {
@@ -312,7 +421,21 @@ export class FakeApiServer {
     if (method === 'POST' && p.subresource === 'eviction' && key && p.resource === 'core/v1/pods') {
       if (!this.objects.get(p.resource)?.get(key)) return this.status(res, 404, 'NotFound', `pods "${p.name}" not found`);
       if (this.blockEvictions.has(key)) return this.status(res, 429, 'TooManyRequests', 'Cannot evict pod as it would violate the pod\'s disruption budget.');
+      const pod = this.objects.get(p.resource)!.get(key)!;
+      const budgets = this.budgetsFor(pod);
+      if (budgets.length > 1) {
+        return this.status(res, 500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+      }
+      if (budgets.length === 1) {
+        const b = budgets[0];
+        if ((podHealthy(pod) ? b.healthy - 1 : b.healthy) < b.desired) {
+          this.pdbEvictions.refused++;
+          return this.status(res, 429, 'TooManyRequests', `Cannot evict pod as it would violate the pod's disruption budget. The disruption budget ${b.pdb.metadata.name} needs ${b.desired} healthy pods and has ${b.healthy} currently`);
+        }
+        this.pdbEvictions.allowed++;
+      }
       this.deleteObject(p.resource, key);
+      this.checkBudgets(budgets, pod, 'eviction');
       return this.json(res, 201, { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 201 });
     }
     if (method === 'POST' && !p.name) {
@@ -323,7 +446,12 @@ export class FakeApiServer {
     if (!key) return this.status(res, 405, 'MethodNotAllowed', `${method} not allowed here`);
     const cur = this.objects.get(p.resource)?.get(key);
     if (!cur) return this.status(res, 404, 'NotFound', `${p.resource} "${p.name}" not found`);
-    if (method === 'DELETE') return this.json(res, 200, this.deleteObject(p.resource, key));
+    if (method === 'DELETE') {
+      const budgets = p.resource === R.pods ? this.budgetsFor(cur) : [];
+      const out = this.deleteObject(p.resource, key);
+      if (budgets.length > 0) this.checkBudgets(budgets, cur, 'delete');
+      return this.json(res, 200, out);
+    }
     let next: Obj;
     if (method === 'PUT') {next = clone(body);} else if (method === 'PATCH') {
       if (contentType.includes('json-patch')) next = jsonPatch(cur, body);

@@ -1,8 +1,8 @@
 import { FakeCloudProvider } from '../../../controller/src/cloudprovider/fake/cloud-provider';
 import { fakeInstanceType } from '../../../controller/src/cloudprovider/fake/instance-types';
-import { Batcher } from '../../../controller/src/core/provisioning/batcher';
+import { Batcher, retryDelayMs } from '../../../controller/src/core/provisioning/batcher';
 import { ignoredReason } from '../../../controller/src/core/provisioning/pending';
-import { Provisioner } from '../../../controller/src/core/provisioning/provisioner';
+import { isProvisioningError, Provisioner } from '../../../controller/src/core/provisioning/provisioner';
 import { ClusterState } from '../../../controller/src/core/state/cluster-state';
 import { ClusterNodeClaim, ClusterPod } from '../../../controller/src/core/state/objects';
 import { KubeWriter, MemoryEventRecorder } from '../../../controller/src/core/state/ports';
@@ -81,6 +81,77 @@ describe('Batcher', () => {
   });
 });
 
+describe('Batcher retries failed runs with bounded exponential backoff', () => {
+  test('delays: 1 s doubling to 30 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map(n => retryDelayMs(n))).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect(retryDelayMs(0)).toBe(0);
+  });
+
+  test('a failing run is retried without any new trigger, at 1 s, 2 s, 4 s ... 30 s; a success resets the backoff', async () => {
+    const timers = new FakeTimers();
+    const at: number[] = [];
+    let failing = 8;
+    const errors: unknown[] = [];
+    const b = new Batcher({
+      idleMs: 10,
+      maxMs: 100,
+      timers,
+      run: async () => {
+        at.push(timers.nowMs());
+        if (failing-- > 0) throw new Error('503');
+      },
+      onError: e => errors.push(e),
+    });
+    const t0 = timers.nowMs();
+    b.trigger();
+    for (let i = 0; i < 200; i++) await timers.advance(1000);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    expect(at[0] - t0).toBe(10);
+    expect(gaps).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect(errors).toHaveLength(8);
+    expect(b.failures).toBe(0); // the 9th run succeeded: no more retries
+    expect(at).toHaveLength(9);
+
+    // after the reset, the next failure starts again at 1 s
+    failing = 1;
+    b.trigger();
+    for (let i = 0; i < 5; i++) await timers.advance(1000);
+    expect(at.slice(9).map(t => t - at[9])).toEqual([0, 1000]);
+  });
+
+  test('a trigger during the backoff runs early and supersedes the retry; stop cancels it', async () => {
+    const timers = new FakeTimers();
+    let runs = 0;
+    const b = new Batcher({ idleMs: 10, maxMs: 100, timers, run: async () => { runs++; throw new Error('503'); }, retryBaseMs: 1000 });
+    b.trigger();
+    await timers.advance(10);
+    expect(runs).toBe(1);
+    await timers.advance(500);
+    b.trigger(); // a pod event
+    await timers.advance(10);
+    expect(runs).toBe(2);
+    // the retry is now 2 s after the second failure (not 1 s after the first)
+    await timers.advance(1999);
+    expect(runs).toBe(2);
+    await timers.advance(1);
+    expect(runs).toBe(3);
+    b.stop();
+    await timers.advance(60_000);
+    expect(runs).toBe(3);
+  });
+});
+
+class FailingOnceWriter implements Partial<KubeWriter> {
+  created: ClusterNodeClaim[] = [];
+  failures = 1;
+  async createNodeClaim(nc: ClusterNodeClaim): Promise<ClusterNodeClaim> {
+    if (this.failures-- > 0) throw Object.assign(new Error('the server is currently unable to handle the request'), { statusCode: 503 });
+    const out = { ...nc, metadata: { ...nc.metadata, name: `${nc.metadata.generateName}${this.created.length}`, uid: `nc-${this.created.length}` } } as ClusterNodeClaim;
+    this.created.push(out);
+    return out;
+  }
+}
+
 class FakeWriter implements Partial<KubeWriter> {
   created: ClusterNodeClaim[] = [];
   async createNodeClaim(nc: ClusterNodeClaim): Promise<ClusterNodeClaim> {
@@ -141,6 +212,33 @@ describe('Provisioner', () => {
     expect(writer.created).toHaveLength(1);
     const failed = events.events.filter(e => e.reason === 'FailedScheduling').map(e => e.object.name).sort();
     expect(failed).toEqual(['bad', 'untolerated']);
+  });
+
+  test('a refused NodeClaim create finishes the round, then throws a ProvisioningError (retried by the batcher)', async () => {
+    const { cluster } = setup();
+    cluster.upsertNodePool({
+      metadata: { name: 'other', uid: 'np2-uid' },
+      spec: { template: { metadata: {}, spec: { requirements: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] }] } } },
+    });
+    const writer = new FailingOnceWriter();
+    const events = new MemoryEventRecorder();
+    const cloud = new FakeCloudProvider([fakeInstanceType({ name: 'm', cpu: 4, memoryGi: 16 })]);
+    const logger = new MemoryLogger();
+    const p = new Provisioner({ cluster, cloudProvider: cloud, writer: writer as unknown as KubeWriter, events, logger, clock: new FakeTimers() });
+    const onlyDefault = { nodeSelector: { team: 'a' }, tolerations: [{ key: 'dedicated', operator: 'Exists' }] };
+    cluster.upsertPod(pod('a', { spec: { ...onlyDefault, containers: [{ name: 'c', resources: { requests: { cpu: '1', memory: '1Gi' } } }] } }));
+    cluster.upsertPod(pod('b')); // only other (untolerated taint on default)
+    const err = await p.provision().then(() => undefined, e => e);
+    expect(isProvisioningError(err)).toBe(true);
+    expect(err.message).toMatch(/^provisioning round failed: creating nodeclaim for nodepool (default|other): /);
+    expect(err.result.created).toHaveLength(1);
+    expect(writer.created).toHaveLength(1);
+    expect(events.reasons()).toContain('FailedScheduling');
+    // the retry creates only what is missing
+    cluster.upsertNodeClaim(writer.created[0]);
+    const r = await p.provision();
+    expect(r.created).toHaveLength(1);
+    expect(writer.created.map(nc => nc.metadata.generateName).sort()).toEqual(['default-', 'other-']);
   });
 
   test('does nothing before the cluster state has synced', async () => {

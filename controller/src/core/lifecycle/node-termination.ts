@@ -17,10 +17,13 @@ import { LABEL_NODEPOOL } from '../labels';
 import { ClusterState } from '../state/cluster-state';
 import { ClusterNode, ClusterNodeClaim, TERMINATION_FINALIZER } from '../state/objects';
 import { EventRecorder, involvedNode, involvedPod, KubeWriter } from '../state/ports';
+import { VolumeState } from '../state/volumes';
 import { classifyEviction, DRAIN_GROUP_NAMES, DrainDecision, evictionRetryDelayMs, EvictionResult } from '../termination/drain';
 import {
-  CONDITION_INSTANCE_TERMINATING, ConditionUpdate, decideTermination, TERMINATION_TIMESTAMP_ANNOTATION, TerminationDecision,
+  CONDITION_INSTANCE_TERMINATING, CONDITION_VOLUMES_DETACHED, ConditionUpdate, decideTermination, TERMINATION_TIMESTAMP_ANNOTATION,
+  TerminationDecision,
 } from '../termination/terminator';
+import { pendingVolumeAttachments, VolumeAttachment } from '../termination/volumes';
 
 export interface NodeTerminationOptions {
   readonly cluster: ClusterState;
@@ -37,7 +40,12 @@ export interface NodeTerminationOptions {
    * not an error. @default - evicted instead
    */
   readonly deletePod?: (namespace: string, name: string, gracePeriodSeconds: number) => Promise<void>;
-  /** VolumeAttachments still bound to the node. @default - none tracked (0) */
+  /**
+   * VolumeAttachments and PersistentVolumeClaims (the informers' cache): the node waits for the attachments of the
+   * volumes of drained pods to go before its instance is terminated (`VolumesDetached`). @default - none tracked
+   */
+  readonly volumes?: VolumeState;
+  /** Overrides the count computed from `volumes` (tests). */
   readonly pendingVolumeAttachments?: (nodeName: string) => number;
 }
 
@@ -75,13 +83,15 @@ export class NodeTermination {
       }
     }
     const deletionTime = new Date(nc?.metadata.deletionTimestamp ?? node.metadata.deletionTimestamp);
+    const pods = cluster.podsOnNode(name) as KubePod[];
+    const volumes = this.pendingVolumes(name, pods, now);
     const decision = decideTermination({
       nodeClaim: nc ?? EMPTY_CLAIM,
       deletionTime,
       now,
       nodeTaints: node.spec?.taints ?? [],
-      pods: cluster.podsOnNode(name) as KubePod[],
-      pendingVolumeAttachments: this.opts.pendingVolumeAttachments?.(name) ?? 0,
+      pods,
+      pendingVolumeAttachments: this.opts.pendingVolumeAttachments?.(name) ?? volumes.length,
       instanceTerminating: terminating,
       instanceGone,
     });
@@ -101,9 +111,21 @@ export class NodeTermination {
         const nextMs = await this.drain(node, s.drain, now.getTime());
         return { requeueAfterMs: Math.min(poll(s.requeueAfterMs), nextMs ?? Infinity) };
       }
-      case 'awaitVolumeDetachment':
+      case 'awaitVolumeDetachment': {
+        const waiting = nc?.status?.conditions?.some(c => c.type === CONDITION_VOLUMES_DETACHED && c.status === 'False' && c.reason === 'AwaitingVolumeDetachment');
         if (nc) await this.setConditions(nc, decision.conditions, now);
+        if (!waiting) {
+          const names = volumes.map(v => v.metadata.name).sort();
+          this.opts.events.publish({
+            object: involvedNode(node),
+            type: 'Normal',
+            reason: 'AwaitingVolumeDetachment',
+            message: `Awaiting deletion of bound volumeattachments (${names.join(', ')})`,
+          });
+          logger.info('awaiting volume detachment', { Node: { name }, volumeattachments: names });
+        }
         return { requeueAfterMs: poll(s.requeueAfterMs) };
+      }
       case 'terminateInstance': {
         if (nc) nc = await this.setConditions(nc, decision.conditions, now);
         this.forgetNode(name);
@@ -127,6 +149,18 @@ export class NodeTermination {
         logger.debug('unknown termination step', { Node: { name } });
         return {};
     }
+  }
+
+  /** The VolumeAttachments the node waits for (upstream's filter over the informer cache). */
+  private pendingVolumes(nodeName: string, pods: readonly KubePod[], now: Date): VolumeAttachment[] {
+    const volumes = this.opts.volumes;
+    if (!volumes) return [];
+    return pendingVolumeAttachments({
+      attachments: volumes.attachmentsOnNode(nodeName),
+      pods,
+      volumeOfClaim: k => volumes.volumeOfClaim(k),
+      now,
+    });
   }
 
   /** Evicts (or force-deletes) what the drain decision asks for; returns when the next backed-off pod is due (ms). */

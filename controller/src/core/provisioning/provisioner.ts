@@ -2,7 +2,9 @@
  * The provisioner: provisionable pods -> `Scheduler.solve` over the NodePools, their instance types and the nodes
  * that exist or are launching -> NodeClaims created through the KubeWriter (generateName `<nodepool>-`, owner
  * reference to the NodePool, NodePool hash annotations), Nominated / FailedScheduling events on the pods.
- * A bad object (invalid NodePool, malformed pod quantity) is logged and recorded, never fatal.
+ * A bad object (invalid NodePool, malformed pod quantity) is logged and recorded, never fatal. A round in which the
+ * API server refused a NodeClaim create, or a NodePool's instance types could not be resolved, finishes the rest of
+ * its work and then throws a `ProvisioningError`: the batcher retries it with backoff.
  */
 import { ignoredReason } from './pending';
 import { InstanceType } from '../../cloudprovider/instance-type';
@@ -49,6 +51,19 @@ export interface ProvisioningResult {
 
 const MAX_LOGGED = 5;
 
+/** A provisioning round that did part of its work: transient failures to retry (the result is what was done). */
+export class ProvisioningError extends Error {
+  readonly isProvisioningError = true;
+  constructor(readonly failures: readonly string[], readonly result: ProvisioningResult) {
+    super(`provisioning round failed: ${failures.length <= MAX_LOGGED ? failures.join('; ') : `${failures.slice(0, MAX_LOGGED).join('; ')} and ${failures.length - MAX_LOGGED} other(s)`}`);
+    this.name = 'ProvisioningError';
+  }
+}
+
+export function isProvisioningError(e: unknown): e is ProvisioningError {
+  return (e as ProvisioningError | undefined)?.isProvisioningError === true;
+}
+
 function podName(p: ClusterPod): string {
   return `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
 }
@@ -78,7 +93,10 @@ export class Provisioner {
     return out.sort((a, b) => (podName(a) < podName(b) ? -1 : 1));
   }
 
-  /** One provisioning round. Never throws for bad objects; throws only when the API refuses a write. */
+  /**
+   * One provisioning round. Never throws for bad objects; throws a `ProvisioningError` (after doing what it could)
+   * when the API refused a NodeClaim create or instance types could not be resolved, so that the round is retried.
+   */
   async provision(): Promise<ProvisioningResult> {
     const { logger, metrics } = this.opts;
     if (this.opts.synced && !this.opts.synced()) return { pods: [], created: [], skipped: 'cluster state not synced' };
@@ -95,6 +113,7 @@ export class Provisioner {
     }
     logger.info('found provisionable pod(s)', { Pods: listNames(pods.map(podName)), duration: '0s' });
 
+    const failures: string[] = [];
     const nodePools: ClusterNodePool[] = [];
     const instanceTypes = new Map<string, InstanceType[]>();
     for (const np of this.opts.cluster.nodePools.values().sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
@@ -117,6 +136,7 @@ export class Provisioner {
         nodePools.push(np);
       } catch (e) {
         logger.error('skipping, unable to resolve instance types', { NodePool: { name: np.metadata.name }, error: errorField(e) });
+        failures.push(`resolving instance types of nodepool ${np.metadata.name}: ${errorField(e)}`);
       }
     }
 
@@ -175,6 +195,7 @@ export class Provisioner {
       } catch (e) {
         logger.error('failed to create nodeclaim', { NodePool: { name: np.metadata.name }, error: errorField(e) });
         for (const p of planned.podObjects) this.failed(p as ClusterPod, `creating nodeclaim: ${errorField(e)}`);
+        failures.push(`creating nodeclaim for nodepool ${np.metadata.name}: ${errorField(e)}`);
         continue;
       }
       created.push(out);
@@ -190,6 +211,7 @@ export class Provisioner {
         this.opts.events.publish({ object: involvedPod(p), type: 'Normal', reason: 'Nominated', message: `Pod should schedule on: nodeclaim/${out.metadata.name}` });
       }
     }
+    if (failures.length > 0) throw new ProvisioningError(failures, { pods, created, results });
     return { pods, created, results };
   }
 

@@ -7,6 +7,7 @@ import { NodePool, Taint } from '../kube-types';
 import { LABEL_NODEPOOL } from '../labels';
 import { parseResources, ResourceList } from '../resources';
 import { InstanceTypeOption, markEfficiency, orderByPrice } from './instance-type-option';
+import { OptionIndex } from './option-set';
 import { Requirement } from './requirement';
 import { Requirements } from './requirements';
 import { ResourceDims } from './resource-vector';
@@ -21,6 +22,8 @@ export class NodeClaimTemplate {
   readonly limits: ResourceList | undefined;
   /** Instance types compatible with the NodePool's requirements and with an allowed offering. */
   options: InstanceTypeOption[] = [];
+  /** `options` indexed for the NodeClaims of this run (bitsets of options, per-resource thresholds). */
+  index: OptionIndex = new OptionIndex([], 0);
   daemonOverhead!: Float64Array;
   private readonly domainCache = new Map<string, string[]>();
 
@@ -43,6 +46,7 @@ export class NodeClaimTemplate {
       .filter(o => o.compatible(this.requirements) && o.hasOffering(this.requirements)), this.requirements);
     // without the marks every option stays `efficient` and PlannedNodeClaim packs exactly as upstream does
     if (markCostEfficiency) markEfficiency(this.options);
+    this.index = new OptionIndex(this.options, dims.size);
     this.domainCache.clear();
   }
 

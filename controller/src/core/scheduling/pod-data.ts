@@ -70,6 +70,8 @@ export class PodData {
   vector!: Float64Array;
   /** Scheduler cache: eligible topology domains per key (cleared on relaxation). */
   readonly eligible = new Map<string, unknown>();
+  /** Topology cache: namespace and labels as a key (both fixed for the pod). */
+  selectionKey: string | undefined;
 
   constructor(readonly pod: KubePod, index: number, ignorePreferences = false, private readonly baseSignature?: string) {
     this.namespace = pod.metadata.namespace ?? 'default';

@@ -79,6 +79,9 @@ export class Requirement {
     }
   }
 
+  /** `valueList()`, once built. */
+  private list: string[] | undefined;
+
   private constructor(
     readonly key: string,
     /** When true, `values` are the excluded values. */
@@ -88,6 +91,11 @@ export class Requirement {
     readonly lessThan?: number,
     readonly minValues?: number,
   ) {}
+
+  /** `values` as an array, in the same order (built once: instances are immutable). */
+  valueList(): readonly string[] {
+    return (this.list ??= [...this.values]);
+  }
 
   /** Whether a node with this label value satisfies the requirement. */
   has(value: string): boolean {

@@ -104,13 +104,15 @@ export class Requirements {
    * (NotIn / DoesNotExist), which a node without the label satisfies.
    */
   intersects(incoming: Requirements): string | undefined {
-    const [small, large, smallIsIncoming] = incoming.byKey.size <= this.byKey.size
-      ? [incoming.byKey, this.byKey, true]
-      : [this.byKey, incoming.byKey, false];
+    if (incoming.byKey.size === 0 || this.byKey.size === 0) return undefined;
+    const smallIsIncoming = incoming.byKey.size <= this.byKey.size;
+    const small = smallIsIncoming ? incoming.byKey : this.byKey;
+    const large = smallIsIncoming ? this.byKey : incoming.byKey;
     for (const [key, a] of small) {
       const b = large.get(key);
       if (!b) continue;
-      const [inc, existing] = smallIsIncoming ? [a, b] : [b, a];
+      const inc = smallIsIncoming ? a : b;
+      const existing = smallIsIncoming ? b : a;
       if (existing.intersection(inc).len() === 0) {
         if (inc.isNegative() && existing.isNegative()) continue;
         return `${inc} conflicts with ${existing}`;

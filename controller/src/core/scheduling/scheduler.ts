@@ -15,7 +15,7 @@ import { ExistingNode } from './existing-node';
 import { explainNoOption, InstanceTypeOption } from './instance-type-option';
 import { NodeClaimOrder } from './nodeclaim-order';
 import { NodeClaimTemplate } from './nodeclaim-template';
-import { PlannedNodeClaim } from './planned-nodeclaim';
+import { PlannedNodeClaim, SharedInstanceTypes } from './planned-nodeclaim';
 import { PodData } from './pod-data';
 import { Preferences } from './preferences';
 import { Queue } from './queue';
@@ -106,7 +106,7 @@ export class Scheduler {
       queue.push(pod, relaxed);
     }
     const newNodeClaims = this.order.items.slice().sort((a, b) => a.sequence - b.sequence);
-    const shared = new Map<string, Requirement>();
+    const shared = new SharedInstanceTypes();
     for (const nc of newNodeClaims) nc.finalize(shared);
     const podErrors = new Map<KubePod, string>();
     for (const p of queue.remaining()) podErrors.set(p.pod, errors.get(p) ?? 'not scheduled');
@@ -253,7 +253,8 @@ export class Scheduler {
   private eligibleDomains(pod: PodData, key: string): Requirement | undefined {
     if (key === LABEL_HOSTNAME) return undefined;
     if (pod.eligible.has(key)) return pod.eligible.get(key) as Requirement | undefined;
-    const cacheKey = `${pod.signature}\u0000${key}`;
+    // the interned signature id stands for the (long) signature text
+    const cacheKey = pod.signatureId >= 0 ? `${pod.signatureId}\u0000${key}` : `${pod.signature}\u0000${key}`;
     if (this.eligibleCache.has(cacheKey)) {
       const hit = this.eligibleCache.get(cacheKey);
       pod.eligible.set(key, hit);

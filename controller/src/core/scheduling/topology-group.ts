@@ -14,8 +14,9 @@ export class TopologyGroup {
   readonly domains = new Map<string, number>();
   /** Domains with a count of zero (anti-affinity looks only at these). */
   readonly emptyDomains = new Set<string>();
-  /** Keys of the pods that declare this constraint. */
-  readonly owners = new Set<string>();
+  /** `Exists` and `DoesNotExist` for the key (immutable values, built once). */
+  readonly exists: Requirement;
+  private readonly none: Requirement;
 
   constructor(
     readonly hash: string,
@@ -32,7 +33,10 @@ export class TopologyGroup {
     readonly honorNodeAffinity: boolean,
     /** For messages: `topology spread on topology.kubernetes.io/zone (maxSkew 1)`. */
     readonly description: string,
-  ) {}
+  ) {
+    this.exists = Requirement.exists(key);
+    this.none = Requirement.doesNotExist(key);
+  }
 
   /** Whether pods with these labels in this namespace are counted by the group. */
   selects(namespace: string, labels: Readonly<Record<string, string>>): boolean {
@@ -94,49 +98,60 @@ export class TopologyGroup {
       }
     };
     if (!nodeDomains.complement) {
-      for (const domain of nodeDomains.values) {
+      for (const domain of nodeDomains.valueList()) {
         const count = this.domains.get(domain);
         if (count !== undefined && podDomains.has(domain)) consider(domain, count);
       }
     } else {
       for (const [domain, count] of this.domains) if (nodeDomains.has(domain) && podDomains.has(domain)) consider(domain, count);
     }
-    if (best === undefined) return Requirement.doesNotExist(this.key);
+    if (best === undefined) return this.none;
     return sameSingle(nodeDomains, best) ? nodeDomains : Requirement.in(this.key, best);
   }
 
   private nextDomainAffinity(selfSelecting: boolean, podDomains: Requirement, nodeDomains: Requirement): Requirement {
-    const options: string[] = [];
+    // the list is only allocated when some domain qualifies (most calls on a busy run find none)
+    let options: string[] | undefined;
     if (!nodeDomains.complement) {
-      for (const domain of nodeDomains.values) if ((this.domains.get(domain) ?? 0) > 0 && podDomains.has(domain)) options.push(domain);
+      const values = nodeDomains.valueList();
+      for (let i = 0; i < values.length; i++) {
+        const domain = values[i];
+        if ((this.domains.get(domain) ?? 0) > 0 && podDomains.has(domain)) (options ??= []).push(domain);
+      }
     } else {
-      for (const [domain, count] of this.domains) if (count > 0 && podDomains.has(domain) && nodeDomains.has(domain)) options.push(domain);
+      for (const [domain, count] of this.domains) if (count > 0 && podDomains.has(domain) && nodeDomains.has(domain)) (options ??= []).push(domain);
     }
-    if (options.length === 0 && selfSelecting && this.totalCount() === 0) {
+    if (options === undefined && selfSelecting && this.totalCount() === 0) {
       // the first pod of a self-affine group picks a domain: the node's own if it can, else the first viable one
       const sorted = [...this.domains.keys()].sort();
       const pick = sorted.find(d => podDomains.has(d) && nodeDomains.has(d));
       const singleHostname = !nodeDomains.complement && nodeDomains.values.size === 1 && this.key === LABEL_HOSTNAME;
       if (pick !== undefined) {
-        options.push(pick);
+        options = [pick];
       } else if (singleHostname) {
         const only = nodeDomains.values.values().next().value as string;
-        if (podDomains.has(only)) options.push(only);
+        if (podDomains.has(only)) options = [only];
       }
     }
+    if (options === undefined) return this.none;
     if (options.length === 1 && sameSingle(nodeDomains, options[0])) return nodeDomains;
-    return options.length ? Requirement.in(this.key, ...options) : Requirement.doesNotExist(this.key);
+    return Requirement.in(this.key, ...options);
   }
 
   private nextDomainAntiAffinity(podDomains: Requirement, nodeDomains: Requirement): Requirement {
-    const options: string[] = [];
+    let options: string[] | undefined;
     if (!nodeDomains.complement && nodeDomains.values.size <= this.emptyDomains.size) {
-      for (const domain of nodeDomains.values) if (this.emptyDomains.has(domain) && podDomains.has(domain)) options.push(domain);
+      const values = nodeDomains.valueList();
+      for (let i = 0; i < values.length; i++) {
+        const domain = values[i];
+        if (this.emptyDomains.has(domain) && podDomains.has(domain)) (options ??= []).push(domain);
+      }
     } else {
-      for (const domain of this.emptyDomains) if (nodeDomains.has(domain) && podDomains.has(domain)) options.push(domain);
+      for (const domain of this.emptyDomains) if (nodeDomains.has(domain) && podDomains.has(domain)) (options ??= []).push(domain);
     }
+    if (options === undefined) return this.none;
     if (options.length === 1 && sameSingle(nodeDomains, options[0])) return nodeDomains;
-    return options.length ? Requirement.in(this.key, ...options) : Requirement.doesNotExist(this.key);
+    return Requirement.in(this.key, ...options);
   }
 
   private totalCount(): number {

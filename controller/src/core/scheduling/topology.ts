@@ -47,15 +47,16 @@ export class Topology {
    */
   lastViolationPermanent = false;
   private selectsCacheVersion = -1;
+  /** The copy of the node requirements `addRequirements` is narrowing (undefined while nothing narrowed). */
+  private result: Requirements | undefined;
 
   constructor(private readonly opts: TopologyOptions) {
     for (const node of opts.nodes) {
       for (const pod of node.pods) {
         const terms = pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
         const ns = pod.metadata.namespace ?? 'default';
-        const owner = `${ns}/${pod.metadata.name}`;
         for (const term of terms) {
-          const g = this.inverseGroup(term, ns, owner);
+          const g = this.inverseGroup(term, ns);
           for (const d of domainValues(node.requirements.find(g.key))) g.record(d);
         }
       }
@@ -73,20 +74,16 @@ export class Topology {
 
   /** (Re)builds the groups the pod declares; call again after relaxing the pod. */
   update(pod: PodData): void {
-    for (const g of this.byPod.get(pod.key) ?? []) g.owners.delete(pod.key);
-    for (const g of this.inverseByPod.get(pod.key) ?? []) g.owners.delete(pod.key);
     let cached = this.bySignature.get(pod.signature);
     if (!cached) {
       const groups: TopologyGroup[] = [];
       for (const c of pod.constraints.spread) groups.push(this.spreadGroup(pod, c));
       for (const t of pod.affinityTerms()) groups.push(this.termGroup('affinity', t, pod));
       for (const t of pod.antiAffinityTerms()) groups.push(this.termGroup('anti-affinity', t, pod));
-      const inverse = pod.constraints.requiredAntiAffinity.map(t => this.inverseGroup(t, pod.namespace, pod.key));
+      const inverse = pod.constraints.requiredAntiAffinity.map(t => this.inverseGroup(t, pod.namespace));
       cached = { groups, inverse };
       this.bySignature.set(pod.signature, cached);
     }
-    for (const g of cached.groups) g.owners.add(pod.key);
-    for (const g of cached.inverse) g.owners.add(pod.key);
     this.byPod.set(pod.key, cached.groups);
     this.inverseByPod.set(pod.key, cached.inverse);
   }
@@ -101,35 +98,44 @@ export class Topology {
    * or a message naming the constraint that cannot be met.
    */
   addRequirements(pod: PodData, nodeRequirements: Requirements): Requirements | string {
-    let result: Requirements | undefined;
-    const apply = (g: TopologyGroup, selfSelecting: boolean): string | undefined => {
-      const current = result ?? nodeRequirements;
-      // nodeAffinityPolicy Ignore: skew is computed over every domain, not only those the pod's affinity allows
-      const podDomains = g.type === 'spread' && !g.honorNodeAffinity
-        ? Requirement.exists(g.key)
-        : pod.requirements.find(g.key) ?? this.opts.eligibleDomains?.(pod, g.key) ?? Requirement.exists(g.key);
-      const nodeDomains = current.find(g.key) ?? Requirement.exists(g.key);
-      let next = g.nextDomain(selfSelecting, podDomains, nodeDomains);
-      if (g.type === 'anti-affinity' && selfSelecting && !next.complement && next.values.size > 1) {
-        // commit to one domain so the others stay free for the rest of the group (upstream blocks them all)
-        next = Requirement.in(g.key, next.sortedValues()[0]);
+    this.result = undefined;
+    const groups = this.byPod.get(pod.key);
+    if (groups) {
+      for (let i = 0; i < groups.length; i++) {
+        const g = groups[i];
+        const err = this.apply(pod, nodeRequirements, g, g.selects(pod.namespace, pod.labels));
+        if (err) return err;
       }
-      if (next.len() === 0) {
-        this.lastViolationPermanent = g.key === LABEL_HOSTNAME && g.type !== 'affinity';
-        return g.description;
-      }
-      if (nodeDomains.intersection(next) !== nodeDomains) (result ??= nodeRequirements.copy()).add(next);
-      return undefined;
-    };
-    for (const g of this.byPod.get(pod.key) ?? []) {
-      const err = apply(g, g.selects(pod.namespace, pod.labels));
-      if (err) return err;
     }
-    for (const g of this.inverseSelecting(pod)) {
-      const err = apply(g, false);
+    const inverse = this.inverseSelecting(pod);
+    for (let i = 0; i < inverse.length; i++) {
+      const err = this.apply(pod, nodeRequirements, inverse[i], false);
       if (err) return `${err} (declared by pods already placed)`;
     }
-    return result ?? nodeRequirements;
+    const result = this.result ?? nodeRequirements;
+    this.result = undefined;
+    return result;
+  }
+
+  /** Narrows `this.result` (or the node requirements) by one group, or returns the group's description. */
+  private apply(pod: PodData, nodeRequirements: Requirements, g: TopologyGroup, selfSelecting: boolean): string | undefined {
+    const current = this.result ?? nodeRequirements;
+    // nodeAffinityPolicy Ignore: skew is computed over every domain, not only those the pod's affinity allows
+    const podDomains = g.type === 'spread' && !g.honorNodeAffinity
+      ? g.exists
+      : pod.requirements.find(g.key) ?? this.opts.eligibleDomains?.(pod, g.key) ?? g.exists;
+    const nodeDomains = current.find(g.key) ?? g.exists;
+    let next = g.nextDomain(selfSelecting, podDomains, nodeDomains);
+    if (g.type === 'anti-affinity' && selfSelecting && !next.complement && next.values.size > 1) {
+      // commit to one domain so the others stay free for the rest of the group (upstream blocks them all)
+      next = Requirement.in(g.key, next.sortedValues()[0]);
+    }
+    if (next.len() === 0) {
+      this.lastViolationPermanent = g.key === LABEL_HOSTNAME && g.type !== 'affinity';
+      return g.description;
+    }
+    if (nodeDomains.intersection(next) !== nodeDomains) (this.result ??= nodeRequirements.copy()).add(next);
+    return undefined;
   }
 
   /** Counts the pod in every group that selects it, now that it is placed on a node with these requirements. */
@@ -145,7 +151,7 @@ export class Topology {
       this.selectsCache.clear();
       this.selectsCacheVersion = this.inverseVersion;
     }
-    const cacheKey = `${pod.namespace}\u0000${JSON.stringify(pod.labels)}`;
+    const cacheKey = (pod.selectionKey ??= `${pod.namespace}\u0000${JSON.stringify(pod.labels)}`);
     let found = this.selectsCache.get(cacheKey);
     if (!found) {
       found = [...this.inverse.values()].filter(g => g.selects(pod.namespace, pod.labels));
@@ -173,17 +179,13 @@ export class Topology {
       `${what} on ${t.topologyKey} to pods matching ${describeSelector(selector)}`));
   }
 
-  private inverseGroup(t: PodAffinityTerm, namespace: string, owner: string): TopologyGroup {
+  private inverseGroup(t: PodAffinityTerm, namespace: string): TopologyGroup {
     const namespaces = termNamespaces(t, namespace);
     const hash = ['inverse', t.topologyKey, namespaces ? [...namespaces].sort().join(',') : '*', selectorKey(t.labelSelector)].join('|');
     const existing = this.inverse.get(hash);
-    if (existing) {
-      existing.owners.add(owner);
-      return existing;
-    }
+    if (existing) return existing;
     const g = new TopologyGroup(hash, 'anti-affinity', t.topologyKey, namespaces, compileSelector(t.labelSelector), 0, undefined, undefined, true,
       `pod anti-affinity on ${t.topologyKey} of pods matching ${describeSelector(t.labelSelector)}`);
-    g.owners.add(owner);
     this.registerAll(g);
     this.inverse.set(hash, g);
     this.inverseVersion++;

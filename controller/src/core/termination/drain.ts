@@ -28,7 +28,8 @@ export function drainGroup(pod: KubePod): DrainGroup {
   return ((critical ? 2 : 0) + (daemon ? 1 : 0)) as DrainGroup;
 }
 
-function stuckTerminating(pod: KubePod, nowMs: number): boolean {
+/** A pod terminating longer than `STUCK_TERMINATING_MS` past its deletion timestamp (upstream `IsStuckTerminating`). */
+export function isStuckTerminating(pod: KubePod, nowMs: number): boolean {
   const d = (pod as RuntimePod).metadata.deletionTimestamp;
   if (d === undefined) return false;
   return nowMs - new Date(d).getTime() > STUCK_TERMINATING_MS;
@@ -36,7 +37,7 @@ function stuckTerminating(pod: KubePod, nowMs: number): boolean {
 
 /** Upstream `IsWaitingEviction`: the node waits for this pod to leave. */
 export function isWaitingEviction(pod: KubePod, nowMs: number): boolean {
-  return !isTerminal(pod) && !isOwnedByNode(pod) && !toleratesDisruptedTaint(pod) && !stuckTerminating(pod, nowMs);
+  return !isTerminal(pod) && !isOwnedByNode(pod) && !toleratesDisruptedTaint(pod) && !isStuckTerminating(pod, nowMs);
 }
 
 /** When a pod must be deleted so its own grace period ends by the node's deadline (undefined: never forced). */
