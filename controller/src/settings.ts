@@ -3,6 +3,7 @@
  * `BATCH_IDLE_DURATION`, ...). Every problem is reported at once, each naming the variable, the value received and
  * the fix, as a SettingsError (main prints its message and exits 2: never a stack trace for bad settings).
  */
+import { isDurationError, parseDuration } from './core/disruption/duration';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -51,20 +52,14 @@ export function isSettingsError(e: unknown): e is SettingsError {
   return e instanceof Error && e.name === 'SettingsError';
 }
 
-const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
 /** Parses a Go duration (`1s`, `500ms`, `1m30s`) into milliseconds; undefined when malformed. */
 export function parseGoDuration(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * UNITS[m[2]];
-    matched = re.lastIndex;
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    if (isDurationError(error)) return undefined;
+    throw error;
   }
-  return matched === s.length && s.length > 0 ? total : undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

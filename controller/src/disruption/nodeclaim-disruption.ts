@@ -14,7 +14,6 @@ import {
 } from '../aws/instance-facts';
 import { isNodeClaimNotFoundError } from '../cloudprovider/errors';
 import { CloudProvider } from '../cloudprovider/types';
-import { Clock } from '../core/clock';
 import {
   CONDITION_CONSOLIDATABLE, CONDITION_DRIFTED, consolidatableDecision, isConditionTrue, withCondition,
 } from '../core/disruption/conditions';
@@ -22,20 +21,12 @@ import { detectDrift, NodeClassForDrift } from '../core/disruption/drift-detecti
 import { expirationDecision } from '../core/disruption/expiration';
 import { restampNodeClaim } from '../core/disruption/hash';
 import { LABEL_CAPACITY_TYPE, LABEL_NODEPOOL } from '../core/labels';
-import { ClusterState } from '../core/state/cluster-state';
+import { ControllerDependencies } from '../core/state/controller-dependencies';
 import { ClusterNodeClaim } from '../core/state/objects';
-import { EventRecorder, involvedNodeClaim, KubeWriter } from '../core/state/ports';
-import { errorField, Logger } from '../observability/logger';
-import { Metrics } from '../observability/metrics';
+import { involvedNodeClaim } from '../core/state/ports';
+import { errorField } from '../observability/logger';
 
-export interface NodeClaimDisruptionOptions {
-  readonly cluster: ClusterState;
-  readonly cloudProvider: CloudProvider;
-  readonly writer: KubeWriter;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: Metrics;
+export interface NodeClaimDisruptionOptions extends ControllerDependencies {
   /** The EC2NodeClass a NodePool refers to, from the informer cache. */
   readonly nodeClass?: (name: string) => NodeClassForDrift | undefined;
   /** How often drift is re-checked without an event (upstream: 5 minutes). @default 300000 */

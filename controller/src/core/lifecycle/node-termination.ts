@@ -6,17 +6,14 @@
  * the finalizer. The NodeClaim carries the `Drained`, `VolumesDetached` and `InstanceTerminating` conditions.
  */
 import { isNodeClaimNotFoundError } from '../../cloudprovider/errors';
-import { CloudProvider } from '../../cloudprovider/types';
-import { errorField, Logger } from '../../observability/logger';
-import { Metrics } from '../../observability/metrics';
-import { Clock } from '../clock';
+import { errorField } from '../../observability/logger';
 import { withCondition } from '../disruption/conditions';
 import { podKey } from '../disruption/pods';
 import { KubePod, NodeClaim } from '../kube-types';
 import { LABEL_NODEPOOL } from '../labels';
-import { ClusterState } from '../state/cluster-state';
+import { ControllerDependencies } from '../state/controller-dependencies';
 import { ClusterNode, ClusterNodeClaim, TERMINATION_FINALIZER } from '../state/objects';
-import { EventRecorder, involvedNode, involvedPod, KubeWriter } from '../state/ports';
+import { involvedNode, involvedPod } from '../state/ports';
 import { VolumeState } from '../state/volumes';
 import { classifyEviction, DRAIN_GROUP_NAMES, DrainDecision, evictionRetryDelayMs, EvictionResult } from '../termination/drain';
 import {
@@ -25,14 +22,7 @@ import {
 } from '../termination/terminator';
 import { pendingVolumeAttachments, VolumeAttachment } from '../termination/volumes';
 
-export interface NodeTerminationOptions {
-  readonly cluster: ClusterState;
-  readonly cloudProvider: CloudProvider;
-  readonly writer: KubeWriter;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: Metrics;
+export interface NodeTerminationOptions extends ControllerDependencies {
   /** How often to look at a node being drained. @default the core's requeue (5 s while draining) */
   readonly pollMs?: number;
   /**
@@ -100,7 +90,7 @@ export class NodeTermination {
     const poll = (ms: number) => this.opts.pollMs ?? ms;
     switch (s.action) {
       case 'taint':
-        this.rememberNode(await writer.patchNode(name, {
+        this.opts.cluster.rememberNode(await writer.patchNode(name, {
           spec: { taints: [...(node.spec?.taints ?? []), s.taint] },
           metadata: { resourceVersion: node.metadata.resourceVersion },
         }));
@@ -222,7 +212,7 @@ export class NodeTermination {
 
   private async stampDeadline(nc: ClusterNodeClaim, decision: TerminationDecision): Promise<ClusterNodeClaim> {
     if (!decision.deadline || !nc.metadata.deletionTimestamp || nc.metadata.annotations?.[TERMINATION_TIMESTAMP_ANNOTATION]) return nc;
-    return this.remember(await this.opts.writer.patchNodeClaim(nc.metadata.name, {
+    return this.opts.cluster.rememberNodeClaim(await this.opts.writer.patchNodeClaim(nc.metadata.name, {
       metadata: { annotations: { [TERMINATION_TIMESTAMP_ANNOTATION]: decision.deadline.toISOString() } },
     }));
   }
@@ -235,7 +225,7 @@ export class NodeTermination {
       conditions = withCondition(conditions, u.type, u.status, now, u.reason);
     }
     if (conditions === (nc.status?.conditions ?? [])) return nc;
-    return this.remember(await this.opts.writer.patchNodeClaimStatus(nc.metadata.name, { ...nc.status, conditions }));
+    return this.opts.cluster.rememberNodeClaim(await this.opts.writer.patchNodeClaimStatus(nc.metadata.name, { ...nc.status, conditions }));
   }
 
   private async removeFinalizer(
@@ -260,13 +250,4 @@ export class NodeTermination {
     for (const [k, r] of this.retries) if (r.node === name) this.retries.delete(k);
   }
 
-  private remember(nc: ClusterNodeClaim): ClusterNodeClaim {
-    if (nc?.metadata?.name) this.opts.cluster.upsertNodeClaim(nc);
-    return nc;
-  }
-
-  private rememberNode(node: ClusterNode): ClusterNode {
-    if (node?.metadata?.name) this.opts.cluster.upsertNode(node);
-    return node;
-  }
 }

@@ -13,25 +13,15 @@ import {
   REASON_STARTUP_TAINTS_EXIST,
 } from './conditions';
 import { isInsufficientCapacityError, isNodeClaimNotFoundError, isNodeClassNotReadyError } from '../../cloudprovider/errors';
-import { CloudProvider } from '../../cloudprovider/types';
-import { errorField, Logger } from '../../observability/logger';
-import { Metrics } from '../../observability/metrics';
-import { Clock } from '../clock';
+import { errorField } from '../../observability/logger';
 import { NodeClaim, Taint } from '../kube-types';
 import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODE_INITIALIZED, LABEL_NODE_REGISTERED, LABEL_NODEPOOL, LABEL_ZONE } from '../labels';
 import { CPU, EPHEMERAL_STORAGE, MEMORY, PODS, parseResources } from '../resources';
-import { ClusterState } from '../state/cluster-state';
+import { ControllerDependencies } from '../state/controller-dependencies';
 import { ClusterNode, ClusterNodeClaim, TERMINATION_FINALIZER, UNREGISTERED_TAINT } from '../state/objects';
-import { EventRecorder, involvedNodeClaim, KubeWriter } from '../state/ports';
+import { involvedNodeClaim } from '../state/ports';
 
-export interface LifecycleOptions {
-  readonly cluster: ClusterState;
-  readonly cloudProvider: CloudProvider;
-  readonly writer: KubeWriter;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: Metrics;
+export interface LifecycleOptions extends ControllerDependencies {
   /** @default 300000 (5 min) */
   readonly launchTimeoutMs?: number;
   /** @default 900000 (15 min) */
@@ -72,7 +62,7 @@ export class NodeClaimLifecycle {
     if (!nc) return {};
     if (nc.metadata.deletionTimestamp) return this.finalize(nc);
     if (!(nc.metadata.finalizers ?? []).includes(TERMINATION_FINALIZER)) {
-      nc = this.remember(await this.opts.writer.patchNodeClaim(name, {
+      nc = this.opts.cluster.rememberNodeClaim(await this.opts.writer.patchNodeClaim(name, {
         metadata: { finalizers: [...(nc.metadata.finalizers ?? []), TERMINATION_FINALIZER], resourceVersion: nc.metadata.resourceVersion },
       }));
     }
@@ -131,7 +121,7 @@ export class NodeClaimLifecycle {
         requeue = this.poll;
       } else {
         if (node.metadata.labels?.[LABEL_NODE_INITIALIZED] !== 'true') {
-          this.rememberNode(await this.opts.writer.patchNode(node.metadata.name, { metadata: { labels: { [LABEL_NODE_INITIALIZED]: 'true' } } }));
+          this.opts.cluster.rememberNode(await this.opts.writer.patchNode(node.metadata.name, { metadata: { labels: { [LABEL_NODE_INITIALIZED]: 'true' } } }));
         }
         conds.set(CONDITION_INITIALIZED, 'True', CONDITION_INITIALIZED);
         this.opts.logger.info('initialized nodeclaim', this.log(nc, {
@@ -143,7 +133,7 @@ export class NodeClaimLifecycle {
     this.recordTransitions(conds);
     const changedConditions = JSON.stringify(conds.conditions) !== JSON.stringify(nc.status?.conditions ?? []);
     if (changedConditions || status.nodeName !== nc.status?.nodeName) {
-      this.remember(await this.opts.writer.patchNodeClaimStatus(nc.metadata.name, { ...status, conditions: conds.conditions }));
+      this.opts.cluster.rememberNodeClaim(await this.opts.writer.patchNodeClaimStatus(nc.metadata.name, { ...status, conditions: conds.conditions }));
     }
     return requeue !== undefined ? { requeueAfterMs: requeue } : {};
   }
@@ -177,7 +167,7 @@ export class NodeClaimLifecycle {
     let out = nc;
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b ?? {});
     if (!same(labels, nc.metadata.labels) || !same(annotations, nc.metadata.annotations)) {
-      out = this.remember(await this.opts.writer.patchNodeClaim(nc.metadata.name, { metadata: { labels, annotations } }));
+      out = this.opts.cluster.rememberNodeClaim(await this.opts.writer.patchNodeClaim(nc.metadata.name, { metadata: { labels, annotations } }));
     }
     conds.set(CONDITION_LAUNCHED, 'True', CONDITION_LAUNCHED);
     const status = launched.status ?? {};
@@ -211,7 +201,7 @@ export class NodeClaimLifecycle {
     }
     const finalizers = node.metadata.finalizers ?? [];
     const owners = node.metadata.ownerReferences ?? [];
-    this.rememberNode(await this.opts.writer.patchNode(node.metadata.name, {
+    this.opts.cluster.rememberNode(await this.opts.writer.patchNode(node.metadata.name, {
       metadata: {
         labels: { ...nc.metadata.labels, [LABEL_NODE_REGISTERED]: 'true' },
         annotations: { ...nc.metadata.annotations },
@@ -225,16 +215,6 @@ export class NodeClaimLifecycle {
     }));
   }
 
-  /** Writes our own result through to the cluster state (it is never older than what the informer has). */
-  private remember(nc: ClusterNodeClaim): ClusterNodeClaim {
-    if (nc?.metadata?.name) this.opts.cluster.upsertNodeClaim(nc);
-    return nc;
-  }
-
-  private rememberNode(node: ClusterNode): ClusterNode {
-    if (node?.metadata?.name) this.opts.cluster.upsertNode(node);
-    return node;
-  }
 
   private initializationProblem(nc: ClusterNodeClaim, node: ClusterNode): { reason: string; message: string } | undefined {
     const ready = node.status?.conditions?.find(c => c.type === 'Ready');

@@ -8,27 +8,17 @@
  */
 import { ignoredReason } from './pending';
 import { InstanceType } from '../../cloudprovider/instance-type';
-import { CloudProvider } from '../../cloudprovider/types';
-import { errorField, Logger } from '../../observability/logger';
-import { Metrics } from '../../observability/metrics';
-import { Clock } from '../clock';
+import { errorField } from '../../observability/logger';
 import { nodePoolHashAnnotations } from '../disruption/hash';
 import { NodeClaim } from '../kube-types';
 import { podRequests } from '../pod-requests';
 import { formatResources } from '../resources';
 import { Scheduler, SchedulingResults } from '../scheduling/scheduler';
-import { ClusterState } from '../state/cluster-state';
+import { ControllerDependencies } from '../state/controller-dependencies';
 import { ClusterNodeClaim, ClusterNodePool, ClusterPod } from '../state/objects';
-import { EventRecorder, involvedPod, KubeWriter } from '../state/ports';
+import { involvedPod } from '../state/ports';
 
-export interface ProvisionerOptions {
-  readonly cluster: ClusterState;
-  readonly cloudProvider: CloudProvider;
-  readonly writer: KubeWriter;
-  readonly events: EventRecorder;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: Metrics;
+export interface ProvisionerOptions extends ControllerDependencies {
   /** False until every informer has synced: no decision before that. @default always synced */
   readonly synced?: () => boolean;
   /** False for a NodePool whose node class is known and not Ready. @default every NodePool is usable */

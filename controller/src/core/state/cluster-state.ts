@@ -128,6 +128,21 @@ export class ClusterState {
     this.nominations.delete(n.metadata.name);
     this.podEvents.delete(n.metadata.name);
   }
+  /**
+   * Writes a controller's own write result through to the state (it is never older than what the informer has);
+   * objects without a name (a fake writer's empty answer) are ignored. Returns the object.
+   */
+  rememberNodeClaim(nc: ClusterNodeClaim): ClusterNodeClaim {
+    if (nc?.metadata?.name) this.upsertNodeClaim(nc);
+    return nc;
+  }
+
+  /** As {@link rememberNodeClaim}, for a Node. */
+  rememberNode(node: ClusterNode): ClusterNode {
+    if (node?.metadata?.name) this.upsertNode(node);
+    return node;
+  }
+
   upsertNodeClaim(nc: ClusterNodeClaim): void {
     if (isStale(this.nodeClaims.get(nc.metadata.name), nc)) return;
     this.nodeClaims.set(nc.metadata.name, nc);
