@@ -76,6 +76,14 @@ test('a fresh CDK app outside the repo installs the tarball, type-checks against
     '  defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,',
     '});',
     "new Karpenter(stack, 'Karpenter', { cluster, controller: KarpenterController.helmChart({ version: '1.14.1' }) });",
+    // The default engine: the controller image is built from the bundle shipped in the package.
+    "const bundled = new Stack(app, 'ConsumerBundled');",
+    "const bundledCluster = new eks.Cluster(bundled, 'Cluster', {",
+    '  version: eks.KubernetesVersion.V1_35,',
+    "  kubectlProviderOptions: { kubectlLayer: new KubectlV35Layer(bundled, 'Kubectl') },",
+    '  defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,',
+    '});',
+    "new Karpenter(bundled, 'Karpenter', { cluster: bundledCluster });",
     'app.synth();',
     '',
   ].join('\n'));
@@ -93,4 +101,13 @@ test('a fresh CDK app outside the repo installs the tarball, type-checks against
   for (const type of ['AWS::SQS::Queue', 'AWS::Events::Rule', 'AWS::EKS::PodIdentityAssociation', 'AWS::EKS::AccessEntry', 'Custom::AWSCDK-EKS-HelmChart', 'Custom::KarpenterDiscoveryTags']) {
     expect(types).toContain(type);
   }
+
+  // The bundled engine found the shipped controller bundle and staged it as the image's build context.
+  const bundledTemplate = fs.readFileSync(path.join(app, 'cdk.out', 'ConsumerBundled.template.json'), 'utf8');
+  expect(bundledTemplate).toContain('\\"kind\\":\\"Deployment\\"');
+  const assets = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out', 'ConsumerBundled.assets.json'), 'utf8'));
+  const [image] = Object.values(assets.dockerImages ?? {}) as any[];
+  expect(image).toBeDefined();
+  const context = path.join(app, 'cdk.out', image.source.directory);
+  expect(fs.readdirSync(context)).toEqual(expect.arrayContaining(['Dockerfile', 'index.js']));
 });
