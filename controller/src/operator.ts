@@ -12,6 +12,7 @@ import { isProvisionable } from './core/provisioning/pending';
 import { Provisioner } from './core/provisioning/provisioner';
 import { parseResources } from './core/resources';
 import { ClusterState } from './core/state/cluster-state';
+import { ControllerDependencies } from './core/state/controller-dependencies';
 import {
   ClusterDaemonSet, ClusterNode, ClusterNodeClaim, ClusterNodePool, ClusterPdb, ClusterPod, Condition, TERMINATION_FINALIZER,
 } from './core/state/objects';
@@ -126,28 +127,18 @@ export class Operator {
     this.nodeClassQueue = queue('nodeclass');
     this.nodeClaimDisruptionQueue = queue('nodeclaim.disruption');
 
+    // What every controller is given (cluster state, cloud, writers, logs, time).
+    const dependencies: ControllerDependencies = { cluster: this.cluster, cloudProvider, writer, events, logger, clock: timers, metrics };
     this.provisioner = new Provisioner({
-      cluster: this.cluster,
-      cloudProvider,
-      writer,
-      events,
-      logger,
-      clock: timers,
-      metrics,
+      ...dependencies,
       synced: () => this.synced(),
       nodePoolReady: np => this.nodePoolNotReady(np),
     });
     this.lifecycle = new NodeClaimLifecycle({
-      cluster: this.cluster, cloudProvider, writer, events, logger, clock: timers, metrics, pollMs: tuning.lifecyclePollMs,
+      ...dependencies, pollMs: tuning.lifecyclePollMs,
     });
     this.termination = new NodeTermination({
-      cluster: this.cluster,
-      cloudProvider,
-      writer,
-      events,
-      logger,
-      clock: timers,
-      metrics,
+      ...dependencies,
       pollMs: tuning.terminationPollMs,
       volumes: this.volumes,
       deletePod: async (namespace, name, gracePeriodSeconds) => {
@@ -159,13 +150,7 @@ export class Operator {
       },
     });
     this.nodeClaimDisruption = new NodeClaimDisruption({
-      cluster: this.cluster,
-      cloudProvider,
-      writer,
-      events,
-      logger,
-      clock: timers,
-      metrics,
+      ...dependencies,
       nodeClass: name => this.nodeClasses.get(name) as unknown as NodeClassForDrift | undefined,
       driftPollMs: tuning.driftPollMs,
     });
